@@ -1,0 +1,163 @@
+"""Run a classifier over a workspace: choose what needs (re)classifying, persist every verdict as it
+arrives, checkpoint, log the run. Backends only see papers; all I/O is here.
+
+Input: a workspace. Output: `data/labels.jsonl` updated, a `Run` appended to `data/runs.jsonl`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from ..models import Classification, Paper, Run
+from ..store import Workspace
+from ..taxonomy import Taxonomy
+from .base import Classifier, Example, make_classifier
+
+CHECKPOINT_EVERY = 500  # verdicts between rewrites of the sorted labels file
+Progress = Callable[[int, int], None]
+
+
+def now() -> str:
+    """The current UTC time, to the second, ISO 8601."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def new_run_id() -> str:
+    """A sortable unique run id."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + secrets.token_hex(2)
+
+
+@dataclass
+class ClassifyReport:
+    """What a classify run did."""
+
+    backend: str
+    model: str
+    total: int = 0
+    classified: int = 0
+    failed: int = 0
+    out_of_scope: int = 0
+    up_to_date: int = 0
+    human: int = 0
+    no_text: list[str] = field(default_factory=list)
+    run_id: str | None = None
+
+
+def rekey(records: dict[str, Classification], papers: dict[str, Paper]) -> dict[str, Classification]:
+    """Move records filed under a paper's former id (before a merge) to its current id."""
+    alias_of = {alias: p.id for p in papers.values() for alias in p.aliases}
+    out = {k: v for k, v in records.items() if k not in alias_of}
+    for old, rec in records.items():
+        new = alias_of.get(old)
+        if new is not None and new not in out:
+            out[new] = rec.model_copy(update={"paper": new})
+    return out
+
+
+def examples_for(
+    papers: dict[str, Paper], decisions: dict[str, Classification], taxonomy: Taxonomy
+) -> list[Example]:
+    """Labelled papers to learn from: human decisions, then the taxonomy's `examples` ids."""
+    out = [
+        Example(papers[pid], tuple(lab.node for lab in rec.labels if lab.node in taxonomy))
+        for pid, rec in sorted(decisions.items())
+        if pid in papers and rec.labels
+    ]
+    for node in taxonomy.iter_nodes():
+        out.extend(Example(papers[a], (node.id,)) for a in node.examples if a in papers)
+    return out
+
+
+def is_stale(rec: Classification | None, clf: Classifier, taxonomy: Taxonomy) -> bool:
+    """Whether a machine record must be redone: missing, failed, or from another model/taxonomy."""
+    return (
+        rec is None
+        or rec.status == "failed"
+        or rec.taxonomy_hash != taxonomy.hash
+        or (rec.backend, rec.model) != (clf.backend, clf.model)
+    )
+
+
+def classify_workspace(
+    ws: Workspace,
+    backend: str | None = None,
+    relabel: bool = False,
+    progress: Progress | None = None,
+    command: str = "classify",
+) -> ClassifyReport:
+    """Classify every paper that has no current label; human decisions are never touched."""
+    taxonomy = ws.taxonomy
+    papers = ws.load_papers()
+    labels = rekey(ws.load_labels(), papers)
+    decisions = rekey(ws.load_decisions(), papers)
+    clf = make_classifier(backend or ws.config.classify.backend, taxonomy,
+                          examples_for(papers, decisions, taxonomy))
+    report = ClassifyReport(clf.backend, clf.model, total=len(papers))
+    todo: list[Paper] = []
+    for paper in sorted(papers.values(), key=lambda p: p.id):
+        if paper.id in decisions:
+            report.human += 1
+        elif not paper.has_text:
+            report.no_text.append(paper.id)
+        elif relabel or is_stale(labels.get(paper.id), clf, taxonomy):
+            todo.append(paper)
+        else:
+            report.up_to_date += 1
+    if not todo:
+        ws.save_labels(labels.values())  # folds in a journal left by an interrupted run
+        return report
+    _run(ws, clf, taxonomy, todo, labels, report, progress, command)
+    return report
+
+
+def _run(
+    ws: Workspace,
+    clf: Classifier,
+    taxonomy: Taxonomy,
+    todo: list[Paper],
+    labels: dict[str, Classification],
+    report: ClassifyReport,
+    progress: Progress | None,
+    command: str,
+) -> None:
+    run = Run(id=new_run_id(), command=command, backend=clf.backend, model=clf.model, started=now())
+    report.run_id = run.id
+    journal = ws.labels_journal
+    try:
+        for done, (pid, verdict) in enumerate(clf.classify(todo), 1):
+            rec = Classification(
+                paper=pid, backend=clf.backend, model=clf.model, taxonomy_hash=taxonomy.hash,
+                prompt_hash=clf.prompt_hash, run_id=run.id, time=now(), **dict(verdict),
+            )
+            labels[pid] = rec
+            journal.append(rec)
+            _count(run, report, rec)
+            if done % CHECKPOINT_EVERY == 0:
+                ws.save_labels(labels.values())
+            if progress:
+                progress(done, len(todo))
+        run.status = "done"
+    except BaseException:
+        run.status = "interrupted"
+        raise
+    finally:
+        journal.close()
+        ws.save_labels(labels.values())
+        run.ended = now()
+        ws.save_run(run)
+
+
+def _count(run: Run, report: ClassifyReport, rec: Classification) -> None:
+    run.papers += 1
+    run.prompt_tokens += rec.prompt_tokens
+    run.completion_tokens += rec.completion_tokens
+    run.cost += rec.cost
+    report.classified += 1
+    if rec.status == "failed":
+        run.failed += 1
+        report.failed += 1
+    elif rec.out_of_scope:
+        report.out_of_scope += 1

@@ -1,0 +1,239 @@
+"""The `surveyor` command: parse arguments, call one library function, print its report.
+
+User mistakes (`SurveyorError`) become a one-line error and a hint on stderr with exit code 1.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from . import __version__
+from .errors import SurveyorError
+
+F = TypeVar("F", bound=Callable[..., Any])
+app = typer.Typer(
+    help="Build and maintain literature surveys: collect papers, classify them into your "
+    "taxonomy, export an Awesome list.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+WorkspaceOpt = Annotated[
+    Path, typer.Option("-w", "--workspace", help="Workspace folder (holds surveyor.toml).")
+]
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def handle_errors(fn: F) -> F:
+    """Turn surveyor errors into a one-line message plus hint, and Ctrl-C into a resumable stop."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except SurveyorError as exc:
+            _err(f"error: {exc.message}")
+            if exc.hint:
+                _err(f"hint: {exc.hint}")
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            _err("interrupted: finished work is saved; run the same command again to resume")
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _workspace(path: Path) -> Any:
+    from .store import Workspace
+
+    return Workspace(path)
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    bar = Progress(
+        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+        TimeRemainingColumn(), transient=True, disable=not sys.stderr.isatty(),
+    )
+    task = bar.add_task(label, total=None)
+    with bar:
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"surveyor {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """surveyor: literature surveys from paper listings."""
+
+
+@app.command()
+@handle_errors
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder to create the workspace in.")] = Path("."),
+    taxonomy: Annotated[
+        str, typer.Option(help="A shipped taxonomy name or a path to a taxonomy YAML file.")
+    ] = "video-understanding",
+    title: Annotated[str, typer.Option(help="Title of the generated list.")] = "Awesome Papers",
+) -> None:
+    """Create a workspace: surveyor.toml, a taxonomy, data/ and a .gitignore for .surveyor/."""
+    from .config import CONFIG_NAME, default_config_text
+    from .resources import shipped_taxonomies
+
+    directory.mkdir(parents=True, exist_ok=True)
+    if (directory / CONFIG_NAME).exists():
+        raise SurveyorError(f"{directory / CONFIG_NAME} already exists", "edit it instead")
+    shipped = shipped_taxonomies()
+    source = shipped.get(taxonomy) or Path(taxonomy)
+    if not source.is_file():
+        raise SurveyorError(
+            f"no taxonomy `{taxonomy}`", f"shipped taxonomies: {', '.join(shipped)}; or give a path"
+        )
+    shutil.copyfile(source, directory / "taxonomy.yaml")
+    (directory / CONFIG_NAME).write_text(default_config_text(title, "taxonomy.yaml"))
+    (directory / "data").mkdir(exist_ok=True)
+    gitignore = directory / ".gitignore"
+    if not gitignore.exists():
+        gitignore.write_text(".surveyor/\n")
+    typer.echo(f"created workspace in {directory} (taxonomy: {source.name})")
+
+
+@app.command("import")
+@handle_errors
+def import_(
+    paths: Annotated[list[Path], typer.Argument(help="Listing files to import.")],
+    format: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help="daily-readme, hf-listing, abstracts, jsonl or ids "
+                     "(detected when left out)."),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="List every skipped record.")] = False,
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """Import paper listings into the workspace, merging duplicates."""
+    from .pipeline import import_paths
+
+    ws = _workspace(workspace)
+    for report in import_paths(ws, [p if p.is_absolute() else Path.cwd() / p for p in paths], format):
+        _print_import(report, verbose)
+
+
+def _print_import(report: Any, verbose: bool) -> None:
+    typer.echo(
+        f"{report.file} [{report.format}]: read {report.read}, added {report.added}, "
+        f"merged {report.merged}, skipped {len(report.skipped)}"
+    )
+    for skip in report.skipped if verbose else report.skipped[:5]:
+        typer.echo(f"  line {skip.line}: {skip.reason}")
+    if not verbose and len(report.skipped) > 5:
+        typer.echo(f"  ... {len(report.skipped) - 5} more (use -v to list them)")
+
+
+@app.command()
+@handle_errors
+def classify(
+    backend: Annotated[str | None, typer.Option(help="Backend (default from surveyor.toml): offline.")] = None,
+    relabel: Annotated[bool, typer.Option(help="Redo machine labels that are current.")] = False,
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """Classify papers that have no current label (human decisions are never changed)."""
+    from .classify.runner import classify_workspace
+
+    ws = _workspace(workspace)
+    with _progress("classifying") as progress:
+        report = classify_workspace(ws, backend, relabel, progress)
+    _print_classify(report)
+
+
+def _print_classify(report: Any) -> None:
+    typer.echo(
+        f"classified {report.classified} with {report.backend} ({report.model}): "
+        f"{report.out_of_scope} out of scope, {report.failed} failed; "
+        f"{report.up_to_date} already current, {report.human} decided by a human"
+    )
+    if report.no_text:
+        typer.echo(f"{len(report.no_text)} papers have no title or abstract yet and were not classified")
+
+
+@app.command("export")
+@handle_errors
+def export_(
+    what: Annotated[str, typer.Argument(help="What to write: awesome or all.")] = "all",
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """Write exports under the workspace's output folder."""
+    from .pipeline import EXPORTERS, export
+
+    if what != "all" and what not in EXPORTERS:
+        raise SurveyorError(f"unknown export `{what}`", f"choose one of: all, {', '.join(EXPORTERS)}")
+    for path, changed in export(_workspace(workspace), what):
+        typer.echo(f"{'wrote' if changed else 'unchanged'} {path.resolve()}")
+
+
+@app.command()
+@handle_errors
+def build(
+    directory: Annotated[Path | None, typer.Argument(help="Workspace folder (same as -w).")] = None,
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """Run every stage: import the configured sources, classify, export."""
+    from .pipeline import build as run_build
+
+    ws = _workspace(directory or workspace)
+    with _progress("classifying") as progress:
+        report = run_build(ws, progress)
+    for imp in report.imports:
+        _print_import(imp, verbose=False)
+    _print_classify(report.classify)
+    for path, changed in report.exports:
+        typer.echo(f"{'wrote' if changed else 'unchanged'} {path.resolve()}")
+
+
+@app.command()
+@handle_errors
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """Show papers, labels, human decisions and the cost of recent runs."""
+    from .pipeline import status as get_status
+
+    info = get_status(_workspace(workspace))
+    if as_json:
+        typer.echo(json.dumps(info, indent=2, sort_keys=True))
+        return
+    typer.echo(f"workspace: {info['workspace']}")
+    typer.echo(f"taxonomy: {info['taxonomy']['name']} ({info['taxonomy']['hash']})")
+    for key in ("papers", "with_arxiv_id", "without_text", "machine_labels", "human_decisions",
+                "stale_labels", "failed", "out_of_scope", "unclassified"):
+        typer.echo(f"{key.replace('_', ' ')}: {info[key]}")
+    for node, count in info["per_top_level_node"].items():
+        typer.echo(f"  {node}: {count}")
+    typer.echo(f"runs: {len(info['runs'])} shown, tokens {info['total_tokens']}, cost ${info['total_cost']:.4f}")
+
+
+def main() -> None:
+    """Entry point of the `surveyor` script."""
+    app()

@@ -1,0 +1,145 @@
+"""surveyor.toml, validated: the only module that reads configuration and the environment.
+
+Precedence: surveyor.toml < SURVEYOR_* environment variables < command-line flags.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import ConfigError, where
+
+CONFIG_NAME = "surveyor.toml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FileSource(_Section):
+    """A listing file to import on every build (path relative to the workspace)."""
+
+    path: str
+    format: str | None = None  # detected from the content when left out
+
+
+class Sources(_Section):
+    """Where papers come from."""
+
+    files: list[FileSource] = Field(default_factory=list)
+
+
+class ClassifyConfig(_Section):
+    """How papers are classified."""
+
+    backend: str = "offline"
+    min_confidence: float = Field(default=0.0, ge=0.0, le=1.0)
+
+
+class ExportConfig(_Section):
+    """Where and how exports are written."""
+
+    dir: str = "output"
+    readme: str = "README.md"  # relative to `dir`
+    newest_first: bool = True
+
+
+class Config(_Section):
+    """The whole surveyor.toml."""
+
+    title: str = "Awesome Papers"
+    description: str = ""
+    taxonomy: str = "taxonomy.yaml"
+    sources: Sources = Field(default_factory=Sources)
+    classify: ClassifyConfig = Field(default_factory=ClassifyConfig)
+    export: ExportConfig = Field(default_factory=ExportConfig)
+
+
+ENV_OVERRIDES = {"SURVEYOR_BACKEND": ("classify", "backend")}
+
+
+def load_config(root: Path, env: dict[str, str] | None = None) -> Config:
+    """Read `root/surveyor.toml`, apply SURVEYOR_* overrides and validate."""
+    path = root / CONFIG_NAME
+    if not path.is_file():
+        raise ConfigError(
+            f"no {CONFIG_NAME} in {root}",
+            f"run `surveyor init {root}` or pass the workspace with -w DIR",
+        )
+    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: TOML syntax error: {exc}", "fix that line") from exc
+    env = dict(os.environ) if env is None else env
+    for var, (section, key) in ENV_OVERRIDES.items():
+        if env.get(var):
+            data.setdefault(section, {})[key] = env[var]
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise _config_error(exc, path, text) from exc
+
+
+def _config_error(exc: ValidationError, path: Path, text: str) -> ConfigError:
+    err = exc.errors()[0]
+    loc = [str(p) for p in err["loc"]]
+    dotted = ".".join(loc)
+    line = _find_line(text, loc[-1] if loc else "")
+    if err["type"] == "extra_forbidden":
+        known = _known_keys(loc[:-1])
+        return ConfigError(
+            f"{where(path, line)}: unknown key `{dotted}`",
+            f"known keys here: {', '.join(known)}" if known else "remove it",
+        )
+    return ConfigError(f"{where(path, line)}: `{dotted}`: {err['msg']}", "fix the value")
+
+
+def _find_line(text: str, key: str) -> int | None:
+    pattern = re.compile(rf"^\s*(\[+\s*)?([\w.]*\.)?{re.escape(key)}\s*(=|\])")
+    for number, line in enumerate(text.splitlines(), 1):
+        if pattern.match(line):
+            return number
+    return None
+
+
+def _known_keys(loc: list[str]) -> list[str]:
+    model: Any = Config
+    for part in loc:
+        if part.isdigit():
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return []
+        annotation = field.annotation
+        args = getattr(annotation, "__args__", None)
+        model = args[0] if args else annotation
+    fields = getattr(model, "model_fields", {})
+    return sorted(fields)
+
+
+def default_config_text(title: str, taxonomy: str) -> str:
+    """The surveyor.toml that `surveyor init` writes."""
+    return f'''# surveyor workspace: see `surveyor --help`
+title = "{title}"
+description = ""
+taxonomy = "{taxonomy}"
+
+# Listings imported on every `surveyor build` (paths relative to this file).
+# [[sources.files]]
+# path = "sources/papers.jsonl"
+# format = "jsonl"   # optional: detected from the content
+
+[classify]
+backend = "offline"
+
+[export]
+dir = "output"
+readme = "README.md"
+'''

@@ -1,0 +1,164 @@
+"""The data every stage shares: papers, their sources, classification records and run logs.
+
+These are plain pydantic models; the store writes each as one JSON line.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .text import abstract_key, normalize_title, short_hash
+
+PaperType = Literal["method", "benchmark", "dataset", "survey", "analysis", "other"]
+PAPER_TYPES: tuple[str, ...] = ("method", "benchmark", "dataset", "survey", "analysis", "other")
+
+
+class Record(BaseModel):
+    """Base for stored records: unknown fields are errors, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Source(Record):
+    """One place a paper was seen: a file (relative to the workspace) and where in it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    file: str
+    format: str
+    line: int | None = None
+    section: str | None = None
+    version: int | None = None
+
+    def sort_key(self) -> tuple[str, int, str]:
+        """Order sources by file, then line, then section."""
+        return (self.file, self.line or 0, self.section or "")
+
+
+class Paper(Record):
+    """A paper, merged from every source that listed it. Needs a title, an abstract or an id."""
+
+    id: str
+    title: str | None = None
+    abstract: str | None = None
+    authors: list[str] = Field(default_factory=list)
+    published: str | None = None  # ISO date of the first version, when known
+    updated: str | None = None  # ISO date of the version we hold
+    year: int | None = None
+    venue: str | None = None
+    comment: str | None = None
+    arxiv_id: str | None = None
+    arxiv_version: int | None = None
+    doi: str | None = None
+    links: dict[str, str] = Field(default_factory=dict)  # kind (arxiv, code, project) -> URL
+    sources: list[Source] = Field(default_factory=list)
+    aliases: list[str] = Field(default_factory=list)  # ids this paper had before a merge
+
+    @model_validator(mode="after")
+    def _has_identity(self) -> Paper:
+        if not (self.title or self.abstract or self.arxiv_id):
+            raise ValueError("a paper needs a title, an abstract or an arXiv id")
+        return self
+
+    @property
+    def text(self) -> str:
+        """Title and abstract together, the text classifiers read."""
+        return "\n".join(t for t in (self.title, self.abstract) if t)
+
+    @property
+    def has_text(self) -> bool:
+        """Whether there is anything to classify."""
+        return bool(self.title or self.abstract)
+
+    @property
+    def url(self) -> str | None:
+        """The paper's main link: arXiv, else a DOI, else any other link."""
+        if self.arxiv_id:
+            return f"https://arxiv.org/abs/{self.arxiv_id}"
+        if self.doi:
+            return f"https://doi.org/{self.doi}"
+        return self.links.get("paper") or self.links.get("project")
+
+    @property
+    def display_title(self) -> str:
+        """The title, or a stand-in built from the id or the abstract's first words."""
+        if self.title:
+            return self.title
+        if self.abstract:
+            words = self.abstract.split()
+            return "Untitled: " + " ".join(words[:12]) + ("…" if len(words) > 12 else "")
+        return f"arXiv:{self.arxiv_id}"
+
+
+def canonical_id(arxiv_id: str | None, title: str | None, abstract: str | None) -> str:
+    """The arXiv id without version; else `t-<hash>` of the normalised title; else `a-<hash>`."""
+    if arxiv_id:
+        return arxiv_id
+    if title and normalize_title(title):
+        return "t-" + short_hash(normalize_title(title))
+    if abstract:
+        return "a-" + abstract_key(abstract)[:10]
+    raise ValueError("a paper needs a title, an abstract or an arXiv id")
+
+
+class Label(Record):
+    """One taxonomy node assigned to a paper, with how sure and why."""
+
+    node: str
+    confidence: float = Field(ge=0.0, le=1.0)
+    evidence: str = ""
+    grounded: bool = True  # whether `evidence` occurs in the paper's title or abstract
+
+
+class Verdict(Record):
+    """What a classifier says about one paper: the content of a classification record."""
+
+    labels: list[Label] = Field(default_factory=list)
+    out_of_scope: bool = False
+    reason: str | None = None
+    paper_type: PaperType = "other"
+    method: str | None = None
+    evaluates_on: list[str] = Field(default_factory=list)
+    introduces: list[str] = Field(default_factory=list)
+    status: Literal["ok", "failed"] = "ok"
+    error: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float = 0.0
+
+
+class Classification(Verdict):
+    """A verdict with its provenance; one shape for every backend, humans included."""
+
+    paper: str
+    backend: str  # offline, openai, human, imported
+    model: str
+    taxonomy_hash: str
+    prompt_hash: str | None = None
+    run_id: str
+    time: str
+
+    @property
+    def is_human(self) -> bool:
+        """Human decisions always win over machine labels."""
+        return self.backend == "human"
+
+
+class Run(Record):
+    """One command's run: what it did and what it cost."""
+
+    id: str
+    command: str
+    backend: str | None = None
+    model: str | None = None
+    papers: int = 0
+    failed: int = 0
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float = 0.0
+    started: str
+    ended: str | None = None
+    status: Literal["running", "done", "interrupted", "failed"] = "running"

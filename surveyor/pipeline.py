@@ -1,0 +1,129 @@
+"""The stages as library calls on a workspace: import, classify, export, build, status.
+
+Each returns a report the CLI prints; none prints anything itself.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .classify.runner import ClassifyReport, Progress, classify_workspace, rekey
+from .errors import InputError
+from .export.awesome import render_body, render_readme
+from .sources import parse_file
+from .sources.base import Skip
+from .sources.dedupe import PaperIndex
+from .store import Workspace, atomic_write_text, effective_labels
+
+
+@dataclass
+class ImportReport:
+    """What importing one file did."""
+
+    file: str
+    format: str
+    read: int = 0
+    added: int = 0
+    merged: int = 0
+    skipped: list[Skip] = field(default_factory=list)
+
+
+def import_paths(ws: Workspace, paths: list[Path], fmt: str | None = None) -> list[ImportReport]:
+    """Import listing files into the workspace's papers; the papers file is saved after each file."""
+    index = PaperIndex(ws.load_papers())
+    reports = []
+    for path in paths:
+        full = path if path.is_absolute() else ws.root / path
+        if not full.is_file():
+            raise InputError(f"file not found: {full}", "check the path (relative to the workspace)")
+        parsed = parse_file(full, ws.rel(full), fmt)
+        report = ImportReport(ws.rel(full), parsed.format, parsed.read, skipped=parsed.skipped)
+        for paper in parsed.papers:
+            if index.upsert(paper) == "added":
+                report.added += 1
+            else:
+                report.merged += 1
+        ws.save_papers(index.papers.values())
+        reports.append(report)
+    return reports
+
+
+def import_configured(ws: Workspace) -> list[ImportReport]:
+    """Import every file `[[sources.files]]` lists."""
+    reports: list[ImportReport] = []
+    for src in ws.config.sources.files:
+        reports += import_paths(ws, [Path(src.path)], src.format)
+    return reports
+
+
+def export_awesome(ws: Workspace) -> tuple[Path, bool]:
+    """Write the Awesome README; return its path and whether it changed."""
+    papers = ws.load_papers()
+    labels = effective_labels(rekey(ws.load_labels(), papers), rekey(ws.load_decisions(), papers))
+    body = render_body(ws.taxonomy, papers, labels, ws.config.export.newest_first)
+    path = ws.output_dir / ws.config.export.readme
+    existing = path.read_text(encoding="utf-8") if path.is_file() else None
+    text = render_readme(ws.config.title, ws.config.description or ws.taxonomy.description,
+                         body, existing)
+    return path, atomic_write_text(path, text)
+
+
+EXPORTERS = {"awesome": export_awesome}
+
+
+def export(ws: Workspace, what: str = "all") -> list[tuple[Path, bool]]:
+    """Run one exporter, or all of them."""
+    names = list(EXPORTERS) if what == "all" else [what]
+    return [EXPORTERS[name](ws) for name in names]
+
+
+@dataclass
+class BuildReport:
+    """What `surveyor build` did, stage by stage."""
+
+    imports: list[ImportReport]
+    classify: ClassifyReport
+    exports: list[tuple[Path, bool]]
+
+
+def build(ws: Workspace, progress: Progress | None = None) -> BuildReport:
+    """Import the configured sources, classify what is new, export everything."""
+    imports = import_configured(ws)
+    report = classify_workspace(ws, progress=progress, command="build")
+    return BuildReport(imports, report, export(ws))
+
+
+def status(ws: Workspace) -> dict[str, Any]:
+    """Counts that say where the workspace stands, as plain data."""
+    papers = ws.load_papers()
+    machine = rekey(ws.load_labels(), papers)
+    human = rekey(ws.load_decisions(), papers)
+    labels = effective_labels(machine, human)
+    taxonomy = ws.taxonomy
+    per_top: Counter[str] = Counter()
+    for pid, rec in labels.items():
+        if pid in papers and not rec.out_of_scope:
+            for top in {taxonomy.ancestors(lab.node)[0] for lab in rec.labels if lab.node in taxonomy}:
+                per_top[top] += 1
+    current = [r for pid, r in machine.items() if pid in papers and pid not in human]
+    runs = ws.load_runs()
+    return {
+        "workspace": str(ws.root),
+        "taxonomy": {"name": taxonomy.name, "hash": taxonomy.hash},
+        "papers": len(papers),
+        "with_arxiv_id": sum(1 for p in papers.values() if p.arxiv_id),
+        "without_text": sum(1 for p in papers.values() if not p.has_text),
+        "human_decisions": sum(1 for pid in human if pid in papers),
+        "machine_labels": len(current),
+        "stale_labels": sum(1 for r in current if r.taxonomy_hash != taxonomy.hash),
+        "failed": sum(1 for r in current if r.status == "failed"),
+        "out_of_scope": sum(1 for pid, r in labels.items() if pid in papers and r.out_of_scope),
+        "unclassified": sum(1 for pid, p in papers.items() if p.has_text and pid not in labels),
+        "per_top_level_node": dict(sorted(per_top.items())),
+        "runs": [r.model_dump(mode="json", exclude_defaults=True) for r in runs[-10:]],
+        "total_cost": round(sum(r.cost for r in runs), 6),
+        "total_tokens": sum(r.prompt_tokens + r.completion_tokens for r in runs),
+    }

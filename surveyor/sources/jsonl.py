@@ -1,0 +1,76 @@
+"""JSON Lines: one paper object a line (`title`, `abstract`, `arxiv_id`/`id`/`arxiv_url`, `authors`,
+`date`/`published`, `year`, `venue`, `code_url`, ...); unknown fields are ignored.
+
+Input: the file's text. Output: papers; a line that is not a JSON object, or has neither a title,
+an abstract nor an id, is skipped with its line number.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from pydantic import ValidationError
+
+from .base import Parsed, Skip, make_paper
+
+FORMAT = "jsonl"
+
+
+def parse(text: str, file: str) -> Parsed:
+    """Parse a JSONL file."""
+    out = Parsed(FORMAT)
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        out.read += 1
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            out.skipped.append(Skip(number, f"not valid JSON ({exc.msg} at column {exc.colno})"))
+            continue
+        if not isinstance(obj, dict):
+            out.skipped.append(Skip(number, "not a JSON object"))
+            continue
+        try:
+            out.papers.append(make_paper(file, FORMAT, number, **_fields(obj)))
+        except (ValidationError, ValueError, TypeError) as exc:
+            out.skipped.append(Skip(number, _reason(exc)))
+    return out
+
+
+def _fields(obj: dict[str, Any]) -> dict[str, Any]:
+    def text(key: str) -> str | None:
+        value = obj.get(key)
+        return str(value) if value not in (None, "") else None
+
+    authors = obj.get("authors") or []
+    if isinstance(authors, str):
+        authors = [a.strip() for a in re.split(r",| and ", authors) if a.strip()]
+    date = text("published") or text("date")
+    year = obj.get("year")
+    return {
+        "title": text("title"),
+        "abstract": text("abstract"),
+        "url": text("arxiv_url") or text("url"),
+        "arxiv_id": text("arxiv_id") or text("arxiv") or text("eprint"),
+        "authors": [str(a) for a in authors],
+        "published": date if date and re.match(r"^\d{4}-\d{2}(-\d{2})?$", date) else None,
+        "year": int(year) if str(year or "").isdigit() else _year_of(date),
+        "venue": text("venue") if (text("venue") or "").lower() != "arxiv" else None,
+        "doi": text("doi"),
+        "links": {"code": text("code_url") or text("code")},
+    }
+
+
+def _year_of(date: str | None) -> int | None:
+    m = re.search(r"(19|20)\d{2}", date or "")
+    return int(m.group(0)) if m else None
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        err = exc.errors()[0]
+        return f"{'.'.join(str(p) for p in err['loc']) or 'record'}: {err['msg']}"
+    return str(exc)

@@ -1,0 +1,79 @@
+"""Shared fixtures. Every test runs offline: a connection to anything but loopback fails loudly."""
+
+from __future__ import annotations
+
+import ipaddress
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "video-understanding"
+SEEDS = EXAMPLE / "sources"
+TAXONOMY = ROOT / "taxonomies" / "video-understanding.yaml"
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+_real_getaddrinfo = socket.getaddrinfo
+
+
+class NetworkBlocked(RuntimeError):
+    """Raised when a test tries to reach a non-loopback address."""
+
+
+def _is_local(host: object) -> bool:
+    if host in ("localhost", "", None):
+        return True
+    try:
+        return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _guard(address: object) -> None:
+    if isinstance(address, tuple) and not _is_local(address[0]):
+        raise NetworkBlocked(f"test tried to connect to {address[0]!r}: tests must stay offline")
+
+
+def _connect(self: socket.socket, address: object) -> None:
+    _guard(address)
+    return _real_connect(self, address)  # type: ignore[arg-type]
+
+
+def _connect_ex(self: socket.socket, address: object) -> int:
+    _guard(address)
+    return _real_connect_ex(self, address)  # type: ignore[arg-type]
+
+
+def _getaddrinfo(host: object, *args: object, **kwargs: object) -> object:
+    if not _is_local(host):
+        raise NetworkBlocked(f"test tried to resolve {host!r}: tests must stay offline")
+    return _real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Block every connection and DNS lookup that is not for loopback."""
+    monkeypatch.setattr(socket.socket, "connect", _connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", _connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", _getaddrinfo)
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    """A copy of the bundled example workspace with the shipped taxonomy beside it, output inside."""
+    ws = tmp_path / "examples" / "video-understanding"
+    shutil.copytree(EXAMPLE, ws, ignore=shutil.ignore_patterns("data", ".surveyor"))
+    (tmp_path / "taxonomies").mkdir()
+    shutil.copy(TAXONOMY, tmp_path / "taxonomies" / TAXONOMY.name)
+    return ws
+
+
+def write_workspace(root: Path, config: str = "", taxonomy: str | None = None) -> Path:
+    """A minimal workspace: surveyor.toml plus a taxonomy (the shipped one unless given)."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "taxonomy.yaml").write_text(taxonomy if taxonomy is not None else TAXONOMY.read_text())
+    (root / "surveyor.toml").write_text('title = "Test list"\ntaxonomy = "taxonomy.yaml"\n' + config)
+    return root
