@@ -66,8 +66,12 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     bar = Progress(
-        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-        TimeRemainingColumn(), transient=True, disable=not sys.stderr.isatty(),
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+        disable=not sys.stderr.isatty(),
     )
     task = bar.add_task(label, total=None)
     with bar:
@@ -126,8 +130,11 @@ def import_(
     paths: Annotated[list[Path], typer.Argument(help="Listing files to import.")],
     format: Annotated[
         str | None,
-        typer.Option("--format", "-f", help="daily-readme, hf-listing, abstracts, jsonl or ids "
-                     "(detected when left out)."),
+        typer.Option(
+            "--format",
+            "-f",
+            help="daily-readme, hf-listing, abstracts, jsonl or ids (detected when left out).",
+        ),
     ] = None,
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="List every skipped record.")] = False,
     workspace: WorkspaceOpt = Path("."),
@@ -154,7 +161,9 @@ def _print_import(report: Any, verbose: bool) -> None:
 @app.command()
 @handle_errors
 def classify(
-    backend: Annotated[str | None, typer.Option(help="Backend (default from surveyor.toml): offline.")] = None,
+    backend: Annotated[
+        str | None, typer.Option(help="Backend (default from surveyor.toml): offline.")
+    ] = None,
     relabel: Annotated[bool, typer.Option(help="Redo machine labels that are current.")] = False,
     workspace: WorkspaceOpt = Path("."),
 ) -> None:
@@ -226,12 +235,23 @@ def status(
         return
     typer.echo(f"workspace: {info['workspace']}")
     typer.echo(f"taxonomy: {info['taxonomy']['name']} ({info['taxonomy']['hash']})")
-    for key in ("papers", "with_arxiv_id", "without_text", "machine_labels", "human_decisions",
-                "stale_labels", "failed", "out_of_scope", "unclassified"):
+    for key in (
+        "papers",
+        "with_arxiv_id",
+        "without_text",
+        "machine_labels",
+        "human_decisions",
+        "stale_labels",
+        "failed",
+        "out_of_scope",
+        "unclassified",
+    ):
         typer.echo(f"{key.replace('_', ' ')}: {info[key]}")
     for node, count in info["per_top_level_node"].items():
         typer.echo(f"  {node}: {count}")
-    typer.echo(f"runs: {len(info['runs'])} shown, tokens {info['total_tokens']}, cost ${info['total_cost']:.4f}")
+    typer.echo(
+        f"runs: {len(info['runs'])} shown, tokens {info['total_tokens']}, cost ${info['total_cost']:.4f}"
+    )
 
 
 def main() -> None:

@@ -66,8 +66,7 @@ def export_awesome(ws: Workspace) -> tuple[Path, bool]:
     body = render_body(ws.taxonomy, papers, labels, ws.config.export.newest_first)
     path = ws.output_dir / ws.config.export.readme
     existing = path.read_text(encoding="utf-8") if path.is_file() else None
-    text = render_readme(ws.config.title, ws.config.description or ws.taxonomy.description,
-                         body, existing)
+    text = render_readme(ws.config.title, ws.config.description or ws.taxonomy.description, body, existing)
     return path, atomic_write_text(path, text)
 
 

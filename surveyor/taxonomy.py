@@ -117,7 +117,7 @@ class _LineLoader(yaml.SafeLoader):
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
+    mapping: dict[str, Any] = dict(loader.construct_mapping(node, deep=True))  # type: ignore[arg-type]
     mapping[LINE] = node.start_mark.line + 1
     return mapping
 
@@ -188,10 +188,8 @@ def _check_node(d: Any, path: Path, seen: dict[str, int | None], parent_line: in
     node_id = d.get("id")
     label = f"node `{node_id}`" if node_id is not None else "a node"
     _check_fields(d, NODE_FIELDS, path, line, label)
-    if isinstance(node_id, float) or isinstance(node_id, bool):
-        raise TaxonomyError(
-            f"{where(path, line)}: id {node_id!r} is not a string", "quote it: id: '1.10'"
-        )
+    if isinstance(node_id, (float, bool)):
+        raise TaxonomyError(f"{where(path, line)}: id {node_id!r} is not a string", "quote it: id: '1.10'")
     if node_id is None or not str(node_id).strip():
         raise TaxonomyError(f"{where(path, line)}: {label} has no `id`", "give every node an id")
     node_id = d["id"] = str(node_id).strip()

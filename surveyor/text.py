@@ -9,9 +9,7 @@ import unicodedata
 ARXIV_NEW = r"\d{4}\.\d{4,5}"
 ARXIV_OLD = r"[a-z\-]+(?:\.[A-Z]{2})?/\d{7}"
 ARXIV_ID_RE = re.compile(rf"(?<![\w.])(?:arxiv:)?({ARXIV_NEW}|{ARXIV_OLD})(?:v(\d+))?(?![\w])", re.I)
-ARXIV_URL_RE = re.compile(
-    rf"arxiv\.org/(?:abs|pdf|html)/({ARXIV_NEW}|{ARXIV_OLD})(?:v(\d+))?", re.I
-)
+ARXIV_URL_RE = re.compile(rf"arxiv\.org/(?:abs|pdf|html)/({ARXIV_NEW}|{ARXIV_OLD})(?:v(\d+))?", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
 
 

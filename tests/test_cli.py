@@ -33,7 +33,10 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run the real `surveyor` entry point in a subprocess, as a user would."""
     return subprocess.run(
         [sys.executable, "-c", "from surveyor.cli import main; main()", *args],
-        cwd=cwd, capture_output=True, text=True, timeout=60,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -54,8 +57,9 @@ def test_no_workspace(tmp_path: Path) -> None:
 def test_duplicate_taxonomy_id(tmp_path: Path) -> None:
     tax = "name: T\nnodes:\n  - id: a\n    name: A\n  - id: a\n    name: B\n"
     ws = write_workspace(tmp_path / "ws", taxonomy=tax)
-    assert_user_error(run_cli("classify", "-w", str(ws), cwd=tmp_path),
-                      "taxonomy.yaml:5", "duplicate node id `a`")
+    assert_user_error(
+        run_cli("classify", "-w", str(ws), cwd=tmp_path), "taxonomy.yaml:5", "duplicate node id `a`"
+    )
 
 
 def test_yaml_syntax_error(tmp_path: Path) -> None:
@@ -75,8 +79,11 @@ def test_missing_import_file(tmp_path: Path) -> None:
 
 def test_unknown_backend_and_export(tmp_path: Path) -> None:
     ws = write_workspace(tmp_path / "ws")
-    assert_user_error(run_cli("classify", "--backend", "gpt", "-w", str(ws), cwd=tmp_path),
-                      "unknown classification backend `gpt`", "offline")
+    assert_user_error(
+        run_cli("classify", "--backend", "gpt", "-w", str(ws), cwd=tmp_path),
+        "unknown classification backend `gpt`",
+        "offline",
+    )
     assert_user_error(run_cli("export", "pdf", "-w", str(ws), cwd=tmp_path), "unknown export `pdf`")
 
 

@@ -22,8 +22,13 @@ def seed(prefix: str) -> Path:
 
 @pytest.mark.parametrize(
     ("prefix", "fmt", "read"),
-    [("000", "abstracts", 10), ("001", "hf-listing", 118), ("002", "daily-readme", 79),
-     ("003", "hf-listing", 119), ("004", "daily-readme", 80)],
+    [
+        ("000", "abstracts", 10),
+        ("001", "hf-listing", 118),
+        ("002", "daily-readme", 79),
+        ("003", "hf-listing", 119),
+        ("004", "daily-readme", 80),
+    ],
 )
 def test_each_seed_format_is_detected_and_read_whole(prefix: str, fmt: str, read: int) -> None:
     path = seed(prefix)
@@ -153,7 +158,8 @@ def test_jsonl_bad_lines_are_skipped_with_line_numbers(tmp_path: Path) -> None:
         "not json\n"
         '{"labels": ["x"]}\n'
         '["a list"]\n'
-        '{"title": "Video-LLaMA", "arxiv_url": "https://arxiv.org/abs/2306.02858v4", "authors": "A. B, C. D"}\n'
+        '{"title": "Video-LLaMA", "arxiv_url": "https://arxiv.org/abs/2306.02858v4",'
+        ' "authors": "A. B, C. D"}\n'
     )
     parsed = parse_file(path, "papers.jsonl")
     assert [p.id for p in parsed.papers] == ["2312.02051", "2306.02858"]
@@ -183,12 +189,14 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("comment", "expected"),
-    [("Accepted to AAAI 2026. Code is available", ("AAAI", 2026)),
-     ("To appear in ICCV2025", ("ICCV", 2025)),
-     ("Oral spotlight at NeurIPS 2025 UniReps Workshop", ("NeurIPS Workshop", 2025)),
-     ("Submitted to IEEE Transactions on Image Processing", None),
-     ("10 pages, 5 figures. Under review", None),
-     ("Accepted by IEEE Transactions on Image Processing (TIP)", ("TIP", None))],
+    [
+        ("Accepted to AAAI 2026. Code is available", ("AAAI", 2026)),
+        ("To appear in ICCV2025", ("ICCV", 2025)),
+        ("Oral spotlight at NeurIPS 2025 UniReps Workshop", ("NeurIPS Workshop", 2025)),
+        ("Submitted to IEEE Transactions on Image Processing", None),
+        ("10 pages, 5 figures. Under review", None),
+        ("Accepted by IEEE Transactions on Image Processing (TIP)", ("TIP", None)),
+    ],
 )
 def test_venue_from_comment(comment: str, expected: tuple[str, int | None] | None) -> None:
     assert venue_from_comment(comment) == expected

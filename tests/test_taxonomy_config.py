@@ -36,8 +36,13 @@ def test_shipped_taxonomy_loads_with_required_shape() -> None:
     tops = [n.id for n in tax.nodes]
     assert tops == ["watch", "remember", "reason", "apps", "data"]
     assert [c.id for c in tax.node("reason").children] == ["reason-text", "reason-visual"]
-    assert {"app-egocentric", "app-sports", "app-instructional", "app-medical",
-            "app-narrative"} <= {c.id for c in tax.node("apps").children}
+    assert {
+        "app-egocentric",
+        "app-sports",
+        "app-instructional",
+        "app-medical",
+        "app-narrative",
+    } <= {c.id for c in tax.node("apps").children}
     assert all(n.name and n.description for n in tax.iter_nodes())
     assert tax.ancestors("remember-streaming") == ["remember", "remember-streaming"]
     assert tax.depth("watch-fine") == 2 and tax.parent("watch") is None
@@ -54,7 +59,10 @@ def test_hash_is_stable_and_changes_with_content(tmp_path: Path) -> None:
     [
         (GOOD.replace("id: b", "id: a1"), ["tax.yaml:10", "duplicate node id `a1`", "line 8"]),
         (GOOD.replace("name: B", "name: ''"), ["tax.yaml:10", "node `b` has an empty `name`"]),
-        (GOOD.replace("    keywords: [x]", "    colour: red"), ["tax.yaml:4", "unknown field `colour`", "node `a`"]),
+        (
+            GOOD.replace("    keywords: [x]", "    colour: red"),
+            ["tax.yaml:4", "unknown field `colour`", "node `a`"],
+        ),
         (GOOD.replace("  - id: b\n", "  - id: b\n   bad: [\n"), ["tax.yaml:", "YAML syntax error"]),
         (GOOD.replace("id: a1", "id: 1.10"), ["tax.yaml:8", "id 1.1 is not a string"]),
         ("nodes: []\n", ["non-empty list"]),
@@ -90,7 +98,7 @@ def test_config_unknown_top_level_key(tmp_path: Path) -> None:
 
 def test_config_bad_value_and_bad_toml(tmp_path: Path) -> None:
     root = write_workspace(tmp_path, "[classify]\nmin_confidence = 2\n")
-    with pytest.raises(ConfigError, match="classify.min_confidence"):
+    with pytest.raises(ConfigError, match=r"classify\.min_confidence"):
         load_config(root)
     (root / "surveyor.toml").write_text("title = \n")
     with pytest.raises(ConfigError, match="TOML syntax error"):

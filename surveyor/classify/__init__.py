@@ -1,0 +1,1 @@
+"""Classification backends, the interface they share, and the runner that drives them."""

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from ..extract.papers import paper_type, title_name
 from ..models import Label, Paper, Verdict
@@ -20,13 +21,14 @@ from ..text import sentences
 from .base import Classifier, Example, register
 
 MODEL = "offline-v0"
-_STOP = frozenset(
-    "a an and are as at be by for from has have in into is it its of on or our that the their this"
-    " to we with which these those via using use based new can more than such also both while not"
-    " over across between without within how what when where who whose both each other they them"
-    " propose proposed present introduce show shows paper work approach method methods model models"
-    " large language multimodal llm llms mllm mllms".split()
-)
+_STOPWORDS = """
+a an and are as at be by for from has have in into is it its of on or our that the their this to
+we with which these those via using use based new can more than such also both while not over
+across between without within how what when where who whose both each other they them propose
+proposed present introduce show shows paper work approach method methods model models large
+language multimodal llm llms mllm mllms
+"""
+_STOP = frozenset(_STOPWORDS.split())
 NAME_W, KEYWORD_W, DESC_W, PARENT_W, EXAMPLE_W = 3.0, 3.0, 1.0, 1.0, 0.5
 PARENT_CONTEXT = 0.5  # share of the parent's score a leaf inherits
 SECOND_LABEL_RATIO = 0.8  # a further label needs this share of the best score
@@ -95,7 +97,7 @@ class OfflineClassifier:
         self.min_mentions = scope.min_mentions if scope else 0
 
     def _profile(self, node: Node, examples: Sequence[Example]) -> dict[str, float]:
-        weights: Counter[str] = Counter()
+        weights: defaultdict[str, float] = defaultdict(float)
         for word in tokens(node.name):
             weights[word] += NAME_W
         for keyword in node.keywords:
@@ -113,13 +115,13 @@ class OfflineClassifier:
                 weights[word] += EXAMPLE_W * count / len(mine)
         return {t: w for t, w in weights.items() if t not in _STOP and len(t) > 1}
 
-    def _paper_vector(self, paper: Paper) -> Counter[str]:
-        counts: Counter[str] = Counter()
+    def _paper_vector(self, paper: Paper) -> dict[str, float]:
+        counts: defaultdict[str, float] = defaultdict(float)
         for text, weight in ((paper.title or "", 2.0), (paper.abstract or "", 1.0)):
             words = tokens(text)
             for term, n in (Counter(words) + count_phrases(words, self.phrases)).items():
                 counts[term] += weight * n
-        return Counter({t: 1.0 + math.log(n) for t, n in counts.items() if t not in _STOP})
+        return {t: 1.0 + math.log(n) for t, n in counts.items() if t not in _STOP}
 
     def scores(self, paper: Paper) -> dict[str, float]:
         """Cosine-like similarity of the paper to every node, leaves boosted by their parent's."""
@@ -163,8 +165,11 @@ class OfflineClassifier:
         """Classify one paper."""
         kind = paper_type(paper.title, paper.abstract)
         name = title_name(paper.title)
-        common = {"paper_type": kind, "method": name if kind == "method" else None,
-                  "introduces": [name] if name and kind in ("benchmark", "dataset") else []}
+        common: dict[str, Any] = {
+            "paper_type": kind,
+            "method": name if kind == "method" else None,
+            "introduces": [name] if name and kind in ("benchmark", "dataset") else [],
+        }
         reason = self._scope_reason(paper)
         if reason:
             return Verdict(out_of_scope=True, reason=reason, **common)
@@ -195,8 +200,11 @@ class OfflineClassifier:
         for score, nid in chosen:
             confidence = (score / (score + 0.1)) * (0.6 + 0.4 * margin) * (score / best) ** 0.5
             labels.append(
-                Label(node=nid, confidence=round(min(confidence, 0.99), 3),
-                      evidence=self.evidence(paper, nid))
+                Label(
+                    node=nid,
+                    confidence=round(min(confidence, 0.99), 3),
+                    evidence=self.evidence(paper, nid),
+                )
             )
         return labels
 

@@ -27,7 +27,7 @@ def now() -> str:
 
 def new_run_id() -> str:
     """A sortable unique run id."""
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + secrets.token_hex(2)
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ-") + secrets.token_hex(2)
 
 
 @dataclass
@@ -93,8 +93,9 @@ def classify_workspace(
     papers = ws.load_papers()
     labels = rekey(ws.load_labels(), papers)
     decisions = rekey(ws.load_decisions(), papers)
-    clf = make_classifier(backend or ws.config.classify.backend, taxonomy,
-                          examples_for(papers, decisions, taxonomy))
+    clf = make_classifier(
+        backend or ws.config.classify.backend, taxonomy, examples_for(papers, decisions, taxonomy)
+    )
     report = ClassifyReport(clf.backend, clf.model, total=len(papers))
     todo: list[Paper] = []
     for paper in sorted(papers.values(), key=lambda p: p.id):
@@ -106,6 +107,7 @@ def classify_workspace(
             todo.append(paper)
         else:
             report.up_to_date += 1
+    _close_dead_runs(ws, labels)
     if not todo:
         ws.save_labels(labels.values())  # folds in a journal left by an interrupted run
         return report
@@ -125,12 +127,19 @@ def _run(
 ) -> None:
     run = Run(id=new_run_id(), command=command, backend=clf.backend, model=clf.model, started=now())
     report.run_id = run.id
+    ws.save_run(run)  # logged up front, so even a killed run leaves a trace
     journal = ws.labels_journal
     try:
         for done, (pid, verdict) in enumerate(clf.classify(todo), 1):
             rec = Classification(
-                paper=pid, backend=clf.backend, model=clf.model, taxonomy_hash=taxonomy.hash,
-                prompt_hash=clf.prompt_hash, run_id=run.id, time=now(), **dict(verdict),
+                paper=pid,
+                backend=clf.backend,
+                model=clf.model,
+                taxonomy_hash=taxonomy.hash,
+                prompt_hash=clf.prompt_hash,
+                run_id=run.id,
+                time=now(),
+                **dict(verdict),
             )
             labels[pid] = rec
             journal.append(rec)
@@ -147,6 +156,21 @@ def _run(
         journal.close()
         ws.save_labels(labels.values())
         run.ended = now()
+        ws.save_run(run)
+
+
+def _close_dead_runs(ws: Workspace, labels: dict[str, Classification]) -> None:
+    """Runs still marked running were killed: mark them interrupted, with what they finished."""
+    for run in ws.load_runs():
+        if run.status != "running":
+            continue
+        done = [r for r in labels.values() if r.run_id == run.id]
+        run.status = "interrupted"
+        run.papers = len(done)
+        run.failed = sum(r.status == "failed" for r in done)
+        run.prompt_tokens = sum(r.prompt_tokens for r in done)
+        run.completion_tokens = sum(r.completion_tokens for r in done)
+        run.cost = sum(r.cost for r in done)
         ws.save_run(run)
 
 

@@ -95,7 +95,12 @@ def render_body(
     """The generated part of the README (what goes between the markers)."""
     groups = group_by_node(taxonomy, papers, labels)
     listed = {p.id for members in groups.values() for p in members}
-    lines = [f"{len(listed)} papers in {len(list(taxonomy.iter_nodes()))} sections.", "", "## Contents", ""]
+    lines = [
+        f"{len(listed)} papers in {len(list(taxonomy.iter_nodes()))} sections.",
+        "",
+        "## Contents",
+        "",
+    ]
     lines += _toc(taxonomy.nodes, 0, anchors(taxonomy))
     for node in taxonomy.nodes:
         lines += _section(node, 2, groups, newest_first)

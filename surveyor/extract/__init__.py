@@ -1,0 +1,1 @@
+"""Extraction of names, kinds and mentions from paper text."""

@@ -56,9 +56,7 @@ def parse_file(path: Path, display: str, fmt: str | None = None) -> Parsed:
     text, notes = read_text(path)
     fmt = fmt or detect_format(path, text)
     if fmt not in FORMATS:
-        raise InputError(
-            f"unknown format `{fmt}` for {path}", f"use one of: {', '.join(sorted(FORMATS))}"
-        )
+        raise InputError(f"unknown format `{fmt}` for {path}", f"use one of: {', '.join(sorted(FORMATS))}")
     parsed = FORMATS[fmt](text, display)
     parsed.skipped = notes + parsed.skipped
     return parsed

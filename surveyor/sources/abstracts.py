@@ -19,7 +19,7 @@ def parse(text: str, file: str) -> Parsed:
         if not line:
             continue
         out.read += 1
-        body = line[len(PREFIX):].strip() if line.lower().startswith(PREFIX) else line
+        body = line[len(PREFIX) :].strip() if line.lower().startswith(PREFIX) else line
         if len(body) < 40:
             out.skipped.append(Skip(number, f"too short to be an abstract: {body[:40]!r}"))
             continue

@@ -66,9 +66,16 @@ def parse(text: str, file: str) -> Parsed:
         date = cells[1] if _DATE.match(cells[1]) else None
         out.papers.append(
             make_paper(
-                file, FORMAT, number, title=_unmark(m.group("title")), url=m.group("url"),
-                abstract=_details_text(cells[2]) or None, section=section, comment=comment,
-                updated=date, venue=venue[0] if venue else None,
+                file,
+                FORMAT,
+                number,
+                title=_unmark(m.group("title")),
+                url=m.group("url"),
+                abstract=_details_text(cells[2]) or None,
+                section=section,
+                comment=comment,
+                updated=date,
+                venue=venue[0] if venue else None,
                 year=(venue[1] if venue and venue[1] else None),
                 links={"code": code.group(0)} if code else None,
             )

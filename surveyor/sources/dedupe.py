@@ -1,4 +1,4 @@
-"""Find and merge duplicate papers: same arXiv id (any version), same normalised title, same abstract.
+"""Find and merge duplicate papers: same arXiv id (any version), normalised title or abstract.
 
 Input: the library's papers and new candidates. Output: the library with each candidate either
 added or merged into the paper it duplicates; merged records keep every source and the best of

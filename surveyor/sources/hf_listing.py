@@ -62,4 +62,3 @@ def _drop_title(out: Parsed, pending: tuple[int, str], seen_paper: bool, file: s
     out.read += 1
     out.skipped.append(Skip(number, "title without an abstract: kept, title only"))
     out.papers.append(make_paper(file, FORMAT, number, title=title))
-

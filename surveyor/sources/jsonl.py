@@ -57,7 +57,7 @@ def _fields(obj: dict[str, Any]) -> dict[str, Any]:
         "arxiv_id": text("arxiv_id") or text("arxiv") or text("eprint"),
         "authors": [str(a) for a in authors],
         "published": date if date and re.match(r"^\d{4}-\d{2}(-\d{2})?$", date) else None,
-        "year": int(year) if str(year or "").isdigit() else _year_of(date),
+        "year": int(str(year)) if str(year or "").isdigit() else _year_of(date),
         "venue": text("venue") if (text("venue") or "").lower() != "arxiv" else None,
         "doi": text("doi"),
         "links": {"code": text("code_url") or text("code")},

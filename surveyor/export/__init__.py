@@ -1,0 +1,1 @@
+"""Exporters: each turns the workspace's papers and labels into files under output/."""

@@ -1,0 +1,226 @@
+"""End to end on the bundled example: build, idempotence, golden output, human decisions, resume."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import ROOT, write_workspace
+from typer.testing import CliRunner
+
+from surveyor.classify.runner import classify_workspace
+from surveyor.cli import app
+from surveyor.models import Classification, Label, Paper
+from surveyor.pipeline import build, export_awesome, status
+from surveyor.store import Workspace
+
+runner = CliRunner()
+
+
+def snapshot(*dirs: Path) -> dict[str, str]:
+    out = {}
+    for d in dirs:
+        for path in sorted(d.rglob("*")):
+            if path.is_file():
+                out[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def test_build_example_labels_every_paper_and_is_byte_stable(example: Path) -> None:
+    result = runner.invoke(app, ["build", str(example)])
+    assert result.exit_code == 0, result.output
+    ws = Workspace(example)
+    papers = ws.load_papers()
+    labels = ws.load_labels()
+    assert len(papers) == 380
+    assert set(labels) == set(papers)
+    for rec in labels.values():
+        assert rec.out_of_scope or rec.labels, rec.paper
+        assert rec.out_of_scope == (rec.reason is not None)
+        for label in rec.labels:
+            assert label.node in ws.taxonomy and 0 <= label.confidence <= 1
+            paper = papers[rec.paper]
+            assert label.evidence and label.evidence in paper.text
+    assert 0 < sum(r.out_of_scope for r in labels.values()) < len(labels)
+    before = snapshot(ws.data_dir, ws.output_dir)
+    again = runner.invoke(app, ["build", str(example)])
+    assert again.exit_code == 0
+    assert "classified 0" in again.output and "unchanged" in again.output
+    assert snapshot(ws.data_dir, ws.output_dir) == before
+
+
+def test_committed_example_output_is_current(example: Path) -> None:
+    """output/video-understanding/README.md in the repository is what `build` writes now."""
+    build(Workspace(example))
+    generated = (example.parent.parent / "output" / "video-understanding" / "README.md").read_text()
+    committed = (ROOT / "output" / "video-understanding" / "README.md").read_text()
+    assert generated == committed, "run `surveyor build examples/video-understanding` and commit"
+
+
+def test_example_readme_content(example: Path) -> None:
+    build(Workspace(example))
+    readme = (example.parent.parent / "output" / "video-understanding" / "README.md").read_text()
+    assert readme.startswith("# Awesome Human-View Video Understanding")
+    for heading in (
+        "## Watching",
+        "### Streaming memory",
+        "### Thinking with videos",
+        "## Datasets and benchmarks",
+    ):
+        assert heading in readme
+    assert (
+        "- [Video Anomaly Detection with Semantics-Aware Information Bottleneck]"
+        "(https://arxiv.org/abs/2506.02535) - 2025." in readme
+    )
+    assert "ICCV 2025." in readme  # venue parsed from a comment
+
+
+def _tiny(tmp_path: Path) -> Workspace:
+    ws = Workspace(write_workspace(tmp_path / "ws"))
+    papers = [
+        Paper(
+            id="p1",
+            title="StreamMem: streaming video memory for live video assistants",
+            abstract="We answer questions about live streaming video in real time with a memory.",
+        ),
+        Paper(
+            id="p2",
+            title="Sports commentary from video",
+            abstract="We generate soccer commentary for sports broadcast video.",
+        ),
+        Paper(
+            id="p3",
+            title="Protein folding with transformers",
+            abstract="We predict protein structures from sequences.",
+        ),
+    ]
+    ws.save_papers(papers)
+    return ws
+
+
+def test_out_of_scope_and_labels(tmp_path: Path) -> None:
+    ws = _tiny(tmp_path)
+    classify_workspace(ws)
+    labels = ws.load_labels()
+    assert labels["p3"].out_of_scope and "scope" in (labels["p3"].reason or "")
+    assert labels["p1"].labels[0].node == "remember-streaming"
+    assert labels["p2"].labels[0].node == "app-sports"
+
+
+def test_human_decision_wins_and_is_never_overwritten(tmp_path: Path) -> None:
+    ws = _tiny(tmp_path)
+    human = Classification(
+        paper="p2",
+        backend="human",
+        model="alice",
+        taxonomy_hash="any",
+        run_id="manual",
+        time="2026-01-01T00:00:00Z",
+        labels=[Label(node="watch-fine", confidence=1.0)],
+    )
+    ws.save_decisions([human])
+    decisions_before = ws.decisions_path.read_bytes()
+    report = classify_workspace(ws, relabel=True)
+    assert report.human == 1 and "p2" not in ws.load_labels()
+    assert ws.decisions_path.read_bytes() == decisions_before
+    path, _ = export_awesome(ws)
+    text = path.read_text()
+    fine = text.split("### Fine-grained perception")[1].split("###")[0]
+    assert "Sports commentary from video" in fine
+    assert "Sports commentary" not in text.split("### Sports")[1].split("###")[0]
+    assert status(ws)["human_decisions"] == 1
+
+
+def test_taxonomy_change_makes_machine_labels_stale(tmp_path: Path) -> None:
+    ws = _tiny(tmp_path)
+    classify_workspace(ws)
+    assert classify_workspace(ws).classified == 0
+    tax = ws.root / "taxonomy.yaml"
+    tax.write_text(tax.read_text().replace("name: Sports", "name: Sport"))
+    assert classify_workspace(Workspace(ws.root)).classified == 3
+
+
+def test_readme_keeps_hand_written_text_outside_markers(tmp_path: Path) -> None:
+    ws = _tiny(tmp_path)
+    classify_workspace(ws)
+    path, _ = export_awesome(ws)
+    text = path.read_text()
+    edited = (
+        text.replace("# Test list\n", "# My own title\n\nHand-written *intro*.\n")
+        + "\n## Contributing\nPRs welcome.\n"
+    )
+    path.write_text(edited)
+    _, changed = export_awesome(ws)
+    assert not changed and path.read_text() == edited
+
+
+def _big_workspace(tmp_path: Path, n: int) -> Workspace:
+    ws = Workspace(write_workspace(tmp_path / "big"))
+    words = [
+        "streaming",
+        "video",
+        "memory",
+        "temporal",
+        "grounding",
+        "egocentric",
+        "sports",
+        "captioning",
+        "audio",
+    ]
+    papers = [
+        Paper(
+            id=f"2401.{i:05d}",
+            arxiv_id=f"2401.{i:05d}",
+            title=f"Video paper {i} on {words[i % len(words)]} and {words[(i * 7) % len(words)]}",
+            abstract=" ".join(f"We study {words[(i + k) % len(words)]} in long videos." for k in range(40)),
+        )
+        for i in range(n)
+    ]
+    ws.save_papers(papers)
+    return ws
+
+
+def test_kill_9_mid_classification_then_resume_loses_nothing(tmp_path: Path) -> None:
+    ws = _big_workspace(tmp_path, 4000)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from surveyor.cli import main; main()",
+            "classify",
+            "-w",
+            str(ws.root),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    journal = ws.state_dir / "journal-labels.jsonl"
+    deadline = time.time() + 60
+    while time.time() < deadline and (not journal.is_file() or journal.stat().st_size < 50_000):
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    journaled = [json.loads(line) for line in journal.read_text().splitlines()[:-1]]
+    assert 0 < len(journaled) < 4000, "the kill must land mid-run"
+    first_run = journaled[0]["run_id"]
+    report = classify_workspace(Workspace(ws.root))
+    labels = ws.load_labels()
+    assert len(labels) == 4000
+    assert report.classified == 4000 - report.up_to_date
+    assert report.up_to_date >= len(journaled)
+    for rec in journaled:  # finished papers were not paid for again
+        assert labels[rec["paper"]].run_id == first_run
+    assert not journal.exists()
+    runs = ws.load_runs()
+    assert [r.status for r in runs] == ["interrupted", "done"]
+    assert runs[0].papers >= len(journaled)
+    assert runs[0].papers + runs[1].papers == 4000
