@@ -189,7 +189,7 @@ def _print_classify(report: Any) -> None:
 @app.command("export")
 @handle_errors
 def export_(
-    what: Annotated[str, typer.Argument(help="What to write: awesome or all.")] = "all",
+    what: Annotated[str, typer.Argument(help="What to write: awesome, survey, bib, graph or all.")] = "all",
     workspace: WorkspaceOpt = Path("."),
 ) -> None:
     """Write exports under the workspace's output folder."""
@@ -252,6 +252,31 @@ def status(
     typer.echo(
         f"runs: {len(info['runs'])} shown, tokens {info['total_tokens']}, cost ${info['total_cost']:.4f}"
     )
+
+
+@app.command()
+@handle_errors
+def graph(
+    top: Annotated[int, typer.Option(help="How many benchmarks to list.")] = 15,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """Print the benchmarks and datasets the most papers are evaluated on."""
+    from .graph import top_benchmarks
+    from .pipeline import load_library, workspace_graph
+
+    ws = _workspace(workspace)
+    lib = load_library(ws)
+    uses = top_benchmarks(workspace_graph(ws, lib), top)
+    if as_json:
+        typer.echo(json.dumps([u.__dict__ for u in uses], indent=2))
+        return
+    if not uses:
+        typer.echo("no benchmarks found yet: run `surveyor build` first")
+    for use in uses:
+        intro = lib.papers.get(use.introduced_by)
+        by = f"  (introduced by: {intro.display_title[:60]})" if intro else ""
+        typer.echo(f"{len(use.papers):4d}  {use.name} [{use.kind}]{by}")
 
 
 def main() -> None:

@@ -6,13 +6,19 @@ Each returns a report the CLI prints; none prints anything itself.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
+
 from .classify.runner import ClassifyReport, Progress, classify_workspace, rekey
 from .errors import InputError
 from .export.awesome import render_body, render_readme
+from .export.latex import render_bib, render_main
+from .graph import build_gazetteer, build_graph, graph_graphml, graph_json
+from .models import Classification, Paper
 from .sources import parse_file
 from .sources.base import Skip
 from .sources.dedupe import PaperIndex
@@ -59,24 +65,79 @@ def import_configured(ws: Workspace) -> list[ImportReport]:
     return reports
 
 
-def export_awesome(ws: Workspace) -> tuple[Path, bool]:
-    """Write the Awesome README; return its path and whether it changed."""
+@dataclass
+class Library:
+    """The workspace's papers and effective labels, loaded once for every exporter."""
+
+    papers: dict[str, Paper]
+    labels: dict[str, Classification]
+
+
+def load_library(ws: Workspace) -> Library:
+    """Papers plus labels, human decisions over machine labels, filed under current ids."""
     papers = ws.load_papers()
     labels = effective_labels(rekey(ws.load_labels(), papers), rekey(ws.load_decisions(), papers))
-    body = render_body(ws.taxonomy, papers, labels, ws.config.export.newest_first)
+    return Library(papers, labels)
+
+
+Written = list[tuple[Path, bool]]
+
+
+def export_awesome(ws: Workspace, lib: Library) -> Written:
+    """Write the Awesome README (text outside its markers kept)."""
+    body = render_body(ws.taxonomy, lib.papers, lib.labels, ws.config.export.newest_first)
     path = ws.output_dir / ws.config.export.readme
     existing = path.read_text(encoding="utf-8") if path.is_file() else None
-    text = render_readme(ws.config.title, ws.config.description or ws.taxonomy.description, body, existing)
-    return path, atomic_write_text(path, text)
+    description = ws.config.description or ws.taxonomy.description
+    text = render_readme(ws.config.title, description, body, existing)
+    return [(path, atomic_write_text(path, text))]
 
 
-EXPORTERS = {"awesome": export_awesome}
+def export_survey(ws: Workspace, lib: Library) -> Written:
+    """Write output/survey/main.tex and references.bib."""
+    main, cited, keys = render_main(ws.config.title, ws.taxonomy, lib.papers, lib.labels)
+    folder = ws.output_dir / "survey"
+    return [
+        (folder / "main.tex", atomic_write_text(folder / "main.tex", main)),
+        (folder / "references.bib", atomic_write_text(folder / "references.bib", render_bib(cited, keys))),
+    ]
 
 
-def export(ws: Workspace, what: str = "all") -> list[tuple[Path, bool]]:
+def export_bib(ws: Workspace, lib: Library) -> Written:
+    """Write output/survey/references.bib alone."""
+    return export_survey(ws, lib)[1:]
+
+
+def workspace_graph(ws: Workspace, lib: Library) -> nx.MultiDiGraph:
+    """The method-benchmark graph of the workspace."""
+    gazetteer = build_gazetteer(ws.root, lib.papers, lib.labels)
+    return build_graph(ws.taxonomy, lib.papers, lib.labels, gazetteer)
+
+
+def export_graph(ws: Workspace, lib: Library) -> Written:
+    """Write output/graph/graph.graphml and graph.json (node-link)."""
+    graph = workspace_graph(ws, lib)
+    folder = ws.output_dir / "graph"
+    return [
+        (folder / "graph.graphml", atomic_write_text(folder / "graph.graphml", graph_graphml(graph))),
+        (folder / "graph.json", atomic_write_text(folder / "graph.json", graph_json(graph))),
+    ]
+
+
+EXPORTERS: dict[str, Callable[[Workspace, Library], Written]] = {
+    "awesome": export_awesome,
+    "survey": export_survey,
+    "bib": export_bib,
+    "graph": export_graph,
+}
+ALL = ("awesome", "survey", "graph")  # bib is part of survey
+
+
+def export(ws: Workspace, what: str = "all") -> Written:
     """Run one exporter, or all of them."""
-    names = list(EXPORTERS) if what == "all" else [what]
-    return [EXPORTERS[name](ws) for name in names]
+    lib = load_library(ws)
+    names = ALL if what == "all" else (what,)
+    return [item for name in names for item in EXPORTERS[name](ws, lib)]
 
 
 @dataclass

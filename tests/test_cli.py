@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from surveyor.cli import app
 
 runner = CliRunner()
-COMMANDS = ["init", "import", "classify", "export", "build", "status"]
+COMMANDS = ["init", "import", "classify", "export", "build", "status", "graph"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from surveyor.classify.runner import classify_workspace
 from surveyor.cli import app
 from surveyor.models import Classification, Label, Paper
-from surveyor.pipeline import build, export_awesome, status
+from surveyor.pipeline import build, export, status
 from surveyor.store import Workspace
 
 runner = CliRunner()
@@ -56,11 +56,22 @@ def test_build_example_labels_every_paper_and_is_byte_stable(example: Path) -> N
 
 
 def test_committed_example_output_is_current(example: Path) -> None:
-    """output/video-understanding/README.md in the repository is what `build` writes now."""
+    """output/video-understanding/ in the repository is exactly what `build` writes now."""
     build(Workspace(example))
-    generated = (example.parent.parent / "output" / "video-understanding" / "README.md").read_text()
-    committed = (ROOT / "output" / "video-understanding" / "README.md").read_text()
-    assert generated == committed, "run `surveyor build examples/video-understanding` and commit"
+    generated = example.parent.parent / "output" / "video-understanding"
+    committed = ROOT / "output" / "video-understanding"
+    names = sorted(p.relative_to(generated).as_posix() for p in generated.rglob("*") if p.is_file())
+    assert names == [
+        "README.md",
+        "graph/graph.graphml",
+        "graph/graph.json",
+        "survey/main.tex",
+        "survey/references.bib",
+    ]
+    for name in names:
+        assert (generated / name).read_text() == (committed / name).read_text(), (
+            f"{name} is stale: run `surveyor build examples/video-understanding` and commit"
+        )
 
 
 def test_example_readme_content(example: Path) -> None:
@@ -129,7 +140,7 @@ def test_human_decision_wins_and_is_never_overwritten(tmp_path: Path) -> None:
     report = classify_workspace(ws, relabel=True)
     assert report.human == 1 and "p2" not in ws.load_labels()
     assert ws.decisions_path.read_bytes() == decisions_before
-    path, _ = export_awesome(ws)
+    ((path, _),) = export(ws, "awesome")
     text = path.read_text()
     fine = text.split("### Fine-grained perception")[1].split("###")[0]
     assert "Sports commentary from video" in fine
@@ -149,14 +160,14 @@ def test_taxonomy_change_makes_machine_labels_stale(tmp_path: Path) -> None:
 def test_readme_keeps_hand_written_text_outside_markers(tmp_path: Path) -> None:
     ws = _tiny(tmp_path)
     classify_workspace(ws)
-    path, _ = export_awesome(ws)
+    ((path, _),) = export(ws, "awesome")
     text = path.read_text()
     edited = (
         text.replace("# Test list\n", "# My own title\n\nHand-written *intro*.\n")
         + "\n## Contributing\nPRs welcome.\n"
     )
     path.write_text(edited)
-    _, changed = export_awesome(ws)
+    ((_, changed),) = export(ws, "awesome")
     assert not changed and path.read_text() == edited
 
 

@@ -14,13 +14,14 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from ..extract.benchmarks import Gazetteer, relations, shipped_entries
 from ..extract.papers import paper_type, title_name
 from ..models import Label, Paper, Verdict
 from ..taxonomy import Node, Taxonomy
 from ..text import sentences
 from .base import Classifier, Example, register
 
-MODEL = "offline-v0"
+MODEL = "offline-v1"
 _STOPWORDS = """
 a an and are as at be by for from has have in into is it its of on or our that the their this to
 we with which these those via using use based new can more than such also both while not over
@@ -92,6 +93,7 @@ class OfflineClassifier:
             nid: math.sqrt(sum((w * self.spec[t]) ** 2 for t, w in p.items())) or 1.0
             for nid, p in self.profiles.items()
         }
+        self.gazetteer = Gazetteer(shipped_entries())
         scope = taxonomy.scope
         self.scope_terms = {phrase_key(k) for k in scope.keywords} if scope else set()
         self.min_mentions = scope.min_mentions if scope else 0
@@ -165,10 +167,13 @@ class OfflineClassifier:
         """Classify one paper."""
         kind = paper_type(paper.title, paper.abstract)
         name = title_name(paper.title)
+        own = [name] if name and kind in ("benchmark", "dataset") else []
+        evaluated, _ = relations(paper.title, paper.abstract, kind, own, self.gazetteer)
         common: dict[str, Any] = {
             "paper_type": kind,
             "method": name if kind == "method" else None,
-            "introduces": [name] if name and kind in ("benchmark", "dataset") else [],
+            "introduces": own,
+            "evaluates_on": [m.name for m in evaluated],
         }
         reason = self._scope_reason(paper)
         if reason:

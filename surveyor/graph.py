@@ -1,0 +1,211 @@
+"""The method → benchmark graph: typed nodes and evidence-carrying edges, queries, exports.
+
+Input: taxonomy, papers, effective classification records, and a gazetteer grown from the
+shipped `benchmarks.yaml`, the workspace's own `benchmarks.yaml` and the names the library's
+benchmark/dataset papers introduce. Output: a `networkx.MultiDiGraph` whose nodes are `paper:`,
+`method:`, `benchmark:`, `dataset:` and `category:` ids and whose edges (`proposes`, `evaluated_on`,
+`introduces`, `in_category`) each carry `evidence` (the sentence it rests on) and `provenance`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from .export.awesome import paper_year
+from .extract.benchmarks import (
+    Entry,
+    Gazetteer,
+    entity_key,
+    load_entries,
+    relations,
+    shipped_entries,
+    usable_name,
+)
+from .extract.papers import title_name
+from .models import Classification, Paper
+from .taxonomy import Taxonomy
+
+ENTITY_KINDS = ("benchmark", "dataset")
+
+
+def provenance(rec: Classification) -> str:
+    """offline, llm or human: who said so."""
+    return {"offline": "offline", "human": "human"}.get(rec.backend, "llm")
+
+
+def library_entries(papers: dict[str, Paper], records: dict[str, Classification]) -> list[Entry]:
+    """Names introduced by the library's own benchmark and dataset papers."""
+    out = []
+    for pid, rec in sorted(records.items()):
+        if pid in papers and rec.paper_type in ENTITY_KINDS:
+            for name in rec.introduces:
+                if usable_name(name):
+                    out.append(Entry(name, rec.paper_type, (), "library"))
+    return out
+
+
+def build_gazetteer(
+    root: Path | None, papers: dict[str, Paper], records: dict[str, Classification]
+) -> Gazetteer:
+    """Workspace entries first (they override), then shipped, then the library's own names."""
+    entries: list[Entry] = []
+    if root is not None and (root / "benchmarks.yaml").is_file():
+        entries += load_entries(root / "benchmarks.yaml", "workspace")
+    return Gazetteer(entries + shipped_entries() + library_entries(papers, records))
+
+
+def _evidence(paper: Paper, name: str, gazetteer: Gazetteer) -> str:
+    """The sentence of the title or abstract that names `name` (alias-aware), else ''."""
+    entry = gazetteer.lookup(name)
+    for mention in gazetteer.find(paper.text):
+        if entry is not None and mention.name == entry.name:
+            return mention.sentence
+    return ""
+
+
+def build_graph(
+    taxonomy: Taxonomy,
+    papers: dict[str, Paper],
+    records: dict[str, Classification],
+    gazetteer: Gazetteer,
+) -> nx.MultiDiGraph:
+    """The graph of every in-scope paper, built in sorted order so exports are byte-stable."""
+    graph = nx.MultiDiGraph()
+    for node in taxonomy.iter_nodes():
+        graph.add_node(
+            f"category:{node.id}",
+            type="category",
+            name=node.name,
+            path=" > ".join(taxonomy.path_names(node.id)),
+        )
+    for pid in sorted(records):
+        rec = records[pid]
+        if pid in papers and not rec.out_of_scope and rec.status == "ok":
+            _add_paper(graph, taxonomy, papers[pid], rec, gazetteer)
+    return graph
+
+
+def _entity(graph: nx.MultiDiGraph, name: str, kind: str, gazetteer: Gazetteer) -> str:
+    entry = gazetteer.lookup(name)
+    canonical, kind = (entry.name, entry.kind) if entry else (name, kind)
+    node = f"{kind}:{entity_key(canonical)}"
+    if node not in graph:
+        aliases = "; ".join(entry.aliases) if entry else ""
+        graph.add_node(node, type=kind, name=canonical, aliases=aliases, introduced_by="")
+    return node
+
+
+def _add_paper(
+    graph: nx.MultiDiGraph, taxonomy: Taxonomy, paper: Paper, rec: Classification, gazetteer: Gazetteer
+) -> None:
+    source = provenance(rec)
+    pnode = f"paper:{paper.id}"
+    graph.add_node(
+        pnode,
+        type="paper",
+        name=paper.display_title,
+        year=paper_year(paper) or 0,
+        url=paper.url or "",
+        paper_type=rec.paper_type,
+    )
+    for label in sorted(rec.labels, key=lambda lab: lab.node):
+        if label.node in taxonomy:
+            graph.add_edge(
+                pnode,
+                f"category:{label.node}",
+                key="in_category",
+                type="in_category",
+                evidence=label.evidence,
+                provenance=source,
+                paper=paper.id,
+            )
+    subject = pnode
+    if rec.method and usable_name(rec.method):
+        subject = f"method:{entity_key(rec.method)}"
+        if subject not in graph:
+            graph.add_node(subject, type="method", name=rec.method)
+        graph.add_edge(
+            pnode,
+            subject,
+            key="proposes",
+            type="proposes",
+            evidence=paper.title or "",
+            provenance=source,
+            paper=paper.id,
+        )
+    own = list(rec.introduces) or (
+        [n] if (n := title_name(paper.title)) and rec.paper_type in ENTITY_KINDS else []
+    )
+    evaluated, introduced = relations(paper.title, paper.abstract, rec.paper_type, own, gazetteer)
+    found = {m.name: m.sentence for m in evaluated + introduced}
+    for name in sorted(set(own) | {m.name for m in introduced}):
+        if not usable_name(name):
+            continue
+        node = _entity(
+            graph, name, rec.paper_type if rec.paper_type in ENTITY_KINDS else "benchmark", gazetteer
+        )
+        graph.nodes[node]["introduced_by"] = graph.nodes[node]["introduced_by"] or paper.id
+        graph.add_edge(
+            pnode,
+            node,
+            key="introduces",
+            type="introduces",
+            provenance=source,
+            paper=paper.id,
+            evidence=found.get(graph.nodes[node]["name"]) or paper.title or "",
+        )
+    for name in sorted({m.name for m in evaluated} | set(rec.evaluates_on)):
+        evidence = found.get(name) or _evidence(paper, name, gazetteer)
+        if not evidence or not usable_name(name):
+            continue  # an edge without a sentence to show for it is not kept
+        node = _entity(graph, name, "benchmark", gazetteer)
+        if node != subject:
+            graph.add_edge(
+                subject,
+                node,
+                key=f"evaluated_on:{paper.id}",
+                type="evaluated_on",
+                evidence=evidence,
+                provenance=source,
+                paper=paper.id,
+            )
+
+
+@dataclass
+class BenchmarkUse:
+    """A benchmark or dataset with the papers that evaluate on it and the paper that introduced it."""
+
+    name: str
+    kind: str
+    papers: list[str]
+    introduced_by: str
+
+
+def top_benchmarks(graph: nx.MultiDiGraph, limit: int | None = None) -> list[BenchmarkUse]:
+    """Benchmarks and datasets by the number of distinct papers evaluated on them."""
+    uses = []
+    for node, data in graph.nodes(data=True):
+        if data["type"] not in ENTITY_KINDS:
+            continue
+        users = sorted(
+            {d["paper"] for _, _, d in graph.in_edges(node, data=True) if d["type"] == "evaluated_on"}
+        )
+        uses.append(BenchmarkUse(data["name"], data["type"], users, data.get("introduced_by", "")))
+    uses.sort(key=lambda u: (-len(u.papers), u.name.lower()))
+    return uses[:limit] if limit else uses
+
+
+def graph_json(graph: nx.MultiDiGraph) -> str:
+    """Node-link JSON, sorted and indented so diffs are readable."""
+    data: dict[str, Any] = nx.node_link_data(graph, edges="edges")
+    return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def graph_graphml(graph: nx.MultiDiGraph) -> str:
+    """GraphML text."""
+    return "\n".join(nx.generate_graphml(graph)) + "\n"

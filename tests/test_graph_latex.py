@@ -1,0 +1,178 @@
+"""Graph v1 and LaTeX v1: real benchmark names with evidence; escaping; a real pdflatex compile."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from conftest import write_workspace
+
+from surveyor.classify.runner import classify_workspace
+from surveyor.export.latex import bib_entry, cite_keys, tex_escape
+from surveyor.extract.benchmarks import GENERIC, Entry, Gazetteer, entity_key
+from surveyor.graph import top_benchmarks
+from surveyor.models import Paper
+from surveyor.pipeline import build, export, load_library, workspace_graph
+from surveyor.store import Workspace
+
+HAVE_TEX = bool(shutil.which("pdflatex") and shutil.which("bibtex"))
+needs_tex = pytest.mark.skipif(
+    not HAVE_TEX,
+    reason="pdflatex/bibtex not installed (Debian: texlive-latex-base, lmodern; .ci/run installs them)",
+)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    from conftest import EXAMPLE, TAXONOMY
+
+    root = tmp_path_factory.mktemp("built")
+    ws = root / "examples" / "video-understanding"
+    shutil.copytree(EXAMPLE, ws, ignore=shutil.ignore_patterns("data", ".surveyor"))
+    (root / "taxonomies").mkdir()
+    shutil.copy(TAXONOMY, root / "taxonomies" / TAXONOMY.name)
+    workspace = Workspace(ws)
+    build(workspace)
+    return workspace
+
+
+def test_alias_resolution() -> None:
+    gaz = Gazetteer([Entry("Video-MME", "benchmark", ("VideoMME",))])
+    for text in ("We test on Video-MME.", "Results on VideoMME are good.", "On Video MME we win."):
+        (mention,) = gaz.find(text)
+        assert mention.name == "Video-MME" and mention.sentence == text
+    assert gaz.find("video-mme in lower case is not a name.") == []
+    assert entity_key("Video MME") == entity_key("video-mme") == "videomme"
+
+
+def test_example_graph_names_real_benchmarks_with_evidence(built: Workspace) -> None:
+    lib = load_library(built)
+    graph = workspace_graph(built, lib)
+    top = top_benchmarks(graph, 10)
+    names = [u.name for u in top]
+    assert {"Video-MME", "MLVU", "EgoSchema"} <= set(names)
+    for use in top:
+        assert use.name.lower() not in GENERIC and len(use.name.split()) <= 4
+        assert len(use.papers) >= 1
+    types = {d["type"] for *_, d in graph.edges(data=True)}
+    assert types == {"proposes", "evaluated_on", "introduces", "in_category"}
+    for u, v, data in graph.edges(data=True):
+        assert data["evidence"], (u, v, data)
+        assert data["provenance"] == "offline"
+        if data["type"] == "evaluated_on":
+            paper = lib.papers[data["paper"]]
+            assert data["evidence"] in paper.text
+            gaz = Gazetteer([Entry(graph.nodes[v]["name"], "benchmark")])
+            entry_aliases = graph.nodes[v]["aliases"].split("; ") if graph.nodes[v]["aliases"] else []
+            gaz = Gazetteer([Entry(graph.nodes[v]["name"], "benchmark", tuple(entry_aliases))])
+            assert gaz.find(data["evidence"]), (graph.nodes[v]["name"], data["evidence"])
+
+
+def test_graph_files_parse_back(built: Workspace) -> None:
+    folder = built.output_dir / "graph"
+    graphml = nx.read_graphml(folder / "graph.graphml")
+    import json
+
+    data = json.loads((folder / "graph.json").read_text())
+    assert graphml.number_of_nodes() == len(data["nodes"]) > 100
+    assert len(data["edges"]) == graphml.number_of_edges()
+
+
+def test_graph_command_prints_top_benchmarks(built: Workspace) -> None:
+    from typer.testing import CliRunner
+
+    from surveyor.cli import app
+
+    result = CliRunner().invoke(app, ["graph", "-w", str(built.root), "--top", "5"])
+    assert result.exit_code == 0
+    assert "Video-MME [benchmark]" in result.output.splitlines()[0]
+
+
+HOSTILE = [
+    Paper(
+        id="h1",
+        title="50% of $cost & #1 {fast}_model ~ ^x \\ | <b> `code`",
+        authors=["Zoë O'Brien"],
+        abstract="A video benchmark with 10% noise and $5 budgets. Video clips everywhere.",
+    ),
+    Paper(
+        id="h2",
+        title="Ψ-Net: π-shaped ∑ attention — “smart” video… with 中文 tokens",
+        year=2024,
+        abstract="Video video video.",
+    ),
+    Paper(
+        id="h3",
+        title="Ψ-Net: π-shaped ∑ attention — “smart” video… with 中文 tokens, again",
+        abstract="Video video. " + "A very long sentence about video. " * 30,
+    ),
+    Paper(id="h4", abstract="Video understanding without a title, untitled video paper here."),
+]
+
+
+def test_tex_escape_specials_and_unicode() -> None:
+    escaped = tex_escape(HOSTILE[0].title or "")
+    for raw in ("%", "$", "&", "#", "_"):
+        assert "\\" + raw in escaped
+    assert r"\textasciitilde{}" in escaped and r"\textbackslash{}" in escaped
+    assert tex_escape("π and “q” — ok") == r"$\pi$ and ``q'' --- ok"
+    assert tex_escape("中文") == ""  # no glyphs in pdfLaTeX's T1 fonts: dropped, never a compile error
+    assert tex_escape("Zoë Müller") == "Zoë Müller"
+
+
+def test_bib_keys_are_readable_stable_and_unique() -> None:
+    keys = cite_keys(HOSTILE)
+    assert keys["h1"].startswith("obrien")
+    assert keys["h2"] != keys["h3"] and keys["h2"].startswith("net2024")
+    assert len(set(keys.values())) == len(keys)
+    assert all(re.fullmatch(r"[a-z0-9]+", k) for k in keys.values())
+    assert cite_keys(list(reversed(HOSTILE))) == keys
+    entry = bib_entry(
+        Paper(id="2312.02051", arxiv_id="2312.02051", title="TimeChat", venue="CVPR", year=2024), "k"
+    )
+    assert entry.startswith("@inproceedings{k,") and "eprint = {2312.02051}" in entry
+    assert "booktitle = {CVPR}" in entry and "archivePrefix = {arXiv}" in entry
+
+
+def compile_pdf(folder: Path) -> str:
+    """pdflatex + bibtex + pdflatex until references settle; return the final log."""
+
+    def run(*cmd: str) -> None:
+        done = subprocess.run(cmd, cwd=folder, capture_output=True, text=True, timeout=180)
+        assert done.returncode == 0, done.stdout[-3000:]
+
+    run("pdflatex", "-interaction=nonstopmode", "-halt-on-error", "main.tex")
+    run("bibtex", "main")
+    for _ in range(4):
+        run("pdflatex", "-interaction=nonstopmode", "-halt-on-error", "main.tex")
+        log = (folder / "main.log").read_text(errors="replace")
+        if "Rerun to get" not in log:
+            break
+    assert (folder / "main.pdf").stat().st_size > 1000
+    return log
+
+
+@needs_tex
+def test_example_survey_compiles_without_undefined_citations(built: Workspace, tmp_path: Path) -> None:
+    folder = tmp_path / "survey"
+    shutil.copytree(built.output_dir / "survey", folder)
+    log = compile_pdf(folder)
+    assert "undefined" not in log.lower()
+    bbl = (folder / "main.bbl").read_text()
+    cited = set(re.findall(r"\\cite\{([^}]*)\}", (folder / "main.tex").read_text()))
+    keys = {k for group in cited for k in group.split(",")}
+    assert keys and all(f"\\bibitem{{{k}}}" in bbl for k in keys)
+
+
+@needs_tex
+def test_hostile_titles_render_and_compile(tmp_path: Path) -> None:
+    ws = Workspace(write_workspace(tmp_path / "ws"))
+    ws.save_papers(HOSTILE)
+    classify_workspace(ws)
+    export(ws, "survey")
+    log = compile_pdf(ws.output_dir / "survey")
+    assert "undefined" not in log.lower()
