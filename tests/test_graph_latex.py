@@ -132,10 +132,15 @@ def test_bib_keys_are_readable_stable_and_unique() -> None:
     assert all(re.fullmatch(r"[a-z0-9]+", k) for k in keys.values())
     assert cite_keys(list(reversed(HOSTILE))) == keys
     entry = bib_entry(
-        Paper(id="2312.02051", arxiv_id="2312.02051", title="TimeChat", venue="CVPR", year=2024), "k"
+        Paper(
+            id="2312.02051", arxiv_id="2312.02051", title="TimeChat", venue="CVPR", year=2024, authors=["Ren"]
+        ),
+        "k",
     )
     assert entry.startswith("@inproceedings{k,") and "eprint = {2312.02051}" in entry
     assert "booktitle = {CVPR}" in entry and "archivePrefix = {arXiv}" in entry
+    no_authors = bib_entry(Paper(id="x", title="T", venue="CVPR", year=2024), "k")
+    assert no_authors.startswith("@misc{k,") and "howpublished = {CVPR}" in no_authors
 
 
 def compile_pdf(folder: Path) -> str:
@@ -162,6 +167,8 @@ def test_example_survey_compiles_without_undefined_citations(built: Workspace, t
     shutil.copytree(built.output_dir / "survey", folder)
     log = compile_pdf(folder)
     assert "undefined" not in log.lower()
+    blg = (folder / "main.blg").read_text()
+    assert "Warning--" not in blg, blg
     bbl = (folder / "main.bbl").read_text()
     cited = set(re.findall(r"\\cite\{([^}]*)\}", (folder / "main.tex").read_text()))
     keys = {k for group in cited for k in group.split(",")}

@@ -124,9 +124,11 @@ def bib_entry(paper: Paper, key: str) -> str:
     if paper_year(paper):
         fields.append(("year", str(paper_year(paper))))
     kind = "misc"
-    if paper.venue:
+    if paper.venue and paper.authors:
         kind = "article" if paper.venue in JOURNALS else "inproceedings"
         fields.append(("journal" if kind == "article" else "booktitle", tex_escape(paper.venue)))
+    elif paper.venue:  # those entry types require authors; no listing we read gives them
+        fields.append(("howpublished", tex_escape(paper.venue)))
     if paper.arxiv_id:
         fields += [("eprint", paper.arxiv_id), ("archivePrefix", "arXiv")]
     if paper.doi:
