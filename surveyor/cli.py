@@ -279,6 +279,99 @@ def graph(
         typer.echo(f"{len(use.papers):4d}  {use.name} [{use.kind}]{by}")
 
 
+@app.command("eval")
+@handle_errors
+def eval_(
+    gold: Annotated[Path, typer.Argument(help="Gold JSONL: title, abstract, labels (node ids).")],
+    taxonomy: Annotated[Path, typer.Option("--taxonomy", "-t", help="Taxonomy YAML the labels refer to.")],
+    backend: Annotated[str, typer.Option(help="Backend to measure.")] = "offline",
+    depth: Annotated[int | None, typer.Option(help="Compare labels cut to depth K (1 = top level).")] = None,
+    cv: Annotated[int, typer.Option(help="K folds, each classified with the other folds as examples.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    report: Annotated[Path | None, typer.Option(help="Also write the results as Markdown.")] = None,
+) -> None:
+    """Measure a classifier against expert labels (micro/macro-F1, per node, calibration)."""
+    from .evaluate import evaluate, report_markdown
+    from .taxonomy import load_taxonomy
+
+    result = evaluate(gold, taxonomy, backend, depth, cv)
+    text = report_markdown(result, load_taxonomy(taxonomy))
+    if report:
+        report.write_text(text)
+    typer.echo(json.dumps(result, indent=2, sort_keys=True) if as_json else text.rstrip())
+
+
+@app.command()
+@handle_errors
+def label(
+    paper: Annotated[str, typer.Argument(help="Paper id or arXiv id.")],
+    nodes: Annotated[list[str] | None, typer.Argument(help="Node ids to file it under.")] = None,
+    out_of_scope: Annotated[bool, typer.Option("--out-of-scope", help="Mark it out of scope.")] = False,
+    reason: Annotated[str | None, typer.Option(help="Why (with --out-of-scope).")] = None,
+    by: Annotated[str | None, typer.Option(help="Your name, kept with the decision.")] = None,
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """Set a paper's labels by hand; a human decision is never overwritten by a classifier."""
+    from .review import decide
+
+    rec = decide(_workspace(workspace), paper, nodes or [], out_of_scope, reason, by)
+    what = "out of scope" if rec.out_of_scope else ", ".join(lab.node for lab in rec.labels)
+    typer.echo(f"{rec.paper}: {what} (human decision)")
+
+
+@app.command()
+@handle_errors
+def review(
+    limit: Annotated[int, typer.Option(help="Stop after this many papers.")] = 50,
+    by: Annotated[str | None, typer.Option(help="Your name, kept with each decision.")] = None,
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """Walk the review queue: accept, change, skip, or mark out of scope; each answer is saved at once."""
+    from .review import decide, review_queue
+
+    ws = _workspace(workspace)
+    queue = review_queue(ws)
+    typer.echo(f"{len(queue)} papers to review" + (f" (showing {limit})" if len(queue) > limit else ""))
+    for item in queue[:limit]:
+        typer.echo(f"\n{item.paper.display_title}  [{item.paper.id}]  -- {item.why}")
+        if item.paper.abstract:
+            typer.echo("  " + item.paper.abstract[:400] + ("..." if len(item.paper.abstract) > 400 else ""))
+        for lab in item.record.labels:
+            typer.echo(f"  -> {lab.node} ({lab.confidence:.2f}): {lab.evidence[:120]}")
+        answer = typer.prompt("[a]ccept [c]hange [o]ut of scope [s]kip [q]uit", default="s").strip().lower()
+        if answer.startswith("q"):
+            break
+        if answer.startswith("a"):
+            decide(ws, item.paper.id, [lab.node for lab in item.record.labels], by=by)
+        elif answer.startswith("o"):
+            decide(ws, item.paper.id, [], out_of_scope=True, by=by)
+        elif answer.startswith("c"):
+            nodes = typer.prompt("node ids (space-separated)").split()
+            try:
+                decide(ws, item.paper.id, nodes, by=by)
+            except SurveyorError as exc:
+                typer.echo(f"not saved: {exc.message}", err=True)
+
+
+taxonomy_app = typer.Typer(help="Work with taxonomy files.", no_args_is_help=True)
+app.add_typer(taxonomy_app, name="taxonomy")
+
+
+@taxonomy_app.command("convert")
+@handle_errors
+def taxonomy_convert(
+    source: Annotated[Path, typer.Argument(help="A taxonomy in another layout.")],
+    output: Annotated[Path, typer.Argument(help="Where to write surveyor's taxonomy YAML.")],
+    facet: Annotated[list[str] | None, typer.Option(help="Mark this node as a facet (repeatable).")] = None,
+    name: Annotated[str | None, typer.Option(help="Name of the taxonomy.")] = None,
+) -> None:
+    """Convert a taxonomy from another YAML layout (e.g. a node list under `taxonomy:`)."""
+    from .taxonomy_tools import convert
+
+    output.write_text(convert(source, facet or [], name))
+    typer.echo(f"wrote {output}")
+
+
 def main() -> None:
     """Entry point of the `surveyor` script."""
     app()

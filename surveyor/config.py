@@ -40,6 +40,7 @@ class ClassifyConfig(_Section):
 
     backend: str = "offline"
     min_confidence: float = Field(default=0.0, ge=0.0, le=1.0)
+    review_below: float = Field(default=0.4, ge=0.0, le=1.0)  # labels less sure than this need review
 
 
 class ExportConfig(_Section):

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 from .errors import TaxonomyError, where
 
 LINE = "__line__"
-NODE_FIELDS = {"id", "name", "description", "keywords", "examples", "children"}
+NODE_FIELDS = {"id", "name", "description", "keywords", "examples", "facet", "children"}
 TOP_FIELDS = {"name", "description", "scope", "nodes"}
 SCOPE_FIELDS = {"keywords", "min_mentions", "description"}
 
@@ -33,6 +33,7 @@ class Node(BaseModel):
     description: str = ""
     keywords: list[str] = Field(default_factory=list)
     examples: list[str] = Field(default_factory=list)
+    facet: bool = False  # a view of the papers: one label inside it; sibling facets are parallel views
     children: list[Node] = Field(default_factory=list)
 
 
@@ -100,6 +101,14 @@ class Taxonomy(BaseModel):
     def path_names(self, node_id: str) -> list[str]:
         """The names from the top-level node down to this one."""
         return [self._by_id[n].name for n in self.ancestors(node_id)]
+
+    def facet_of(self, node_id: str) -> str | None:
+        """The facet node that `node_id` lies in (itself included), if any."""
+        return next((a for a in self.ancestors(node_id) if self._by_id[a].facet), None)
+
+    def children_of(self, node_id: str | None) -> list[Node]:
+        """The children of a node; the top-level nodes for None."""
+        return self.nodes if node_id is None else self._by_id[node_id].children
 
     def leaves(self) -> list[Node]:
         """Nodes without children."""

@@ -51,7 +51,7 @@ def register(name: str) -> Callable[[Factory], Factory]:
 
 def make_classifier(name: str, taxonomy: Taxonomy, examples: Sequence[Example]) -> Classifier:
     """Build the backend called `name`."""
-    from . import offline  # noqa: F401  (registers itself)
+    from . import baselines, offline  # noqa: F401  (they register themselves)
 
     if name not in _REGISTRY:
         raise SurveyorError(

@@ -1,0 +1,97 @@
+"""Human decisions: the review queue and the records `surveyor label` and `surveyor review` write.
+
+Input: a workspace. Output: the queue (machine labels that are unsure, ungrounded or failed),
+and human decisions written to `data/decisions.jsonl` — they always win and are never overwritten
+by a classifier, and they become the offline classifier's training examples.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from .classify.runner import now, rekey
+from .errors import SurveyorError
+from .models import Classification, Label, Paper
+from .store import Workspace
+from .text import parse_arxiv_id
+
+
+@dataclass
+class QueueItem:
+    """A paper whose machine label needs a human look, and why."""
+
+    paper: Paper
+    record: Classification
+    why: str
+
+
+def review_queue(ws: Workspace) -> list[QueueItem]:
+    """Unsure, ungrounded or failed machine labels without a human decision, least sure first."""
+    papers = ws.load_papers()
+    labels = rekey(ws.load_labels(), papers)
+    decided = set(rekey(ws.load_decisions(), papers))
+    cutoff = ws.config.classify.review_below
+    items = []
+    for pid, rec in labels.items():
+        if pid not in papers or pid in decided:
+            continue
+        if rec.status == "failed":
+            why = f"failed: {rec.error}"
+        elif any(not lab.grounded for lab in rec.labels):
+            why = "evidence not found in the title or abstract"
+        elif rec.labels and min(lab.confidence for lab in rec.labels) < cutoff:
+            why = f"confidence {min(lab.confidence for lab in rec.labels):.2f} < {cutoff}"
+        else:
+            continue
+        items.append(QueueItem(papers[pid], rec, why))
+    return sorted(
+        items, key=lambda it: (min((lab.confidence for lab in it.record.labels), default=0.0), it.paper.id)
+    )
+
+
+def find_paper(papers: dict[str, Paper], ref: str) -> Paper:
+    """A paper by id, former id, arXiv id (any version) or arXiv URL."""
+    if ref in papers:
+        return papers[ref]
+    parsed = parse_arxiv_id(ref)
+    for paper in papers.values():
+        if ref in paper.aliases or (parsed and paper.arxiv_id == parsed[0]):
+            return paper
+    raise SurveyorError(
+        f"no paper `{ref}` in the workspace", "use an id from data/papers.jsonl or an arXiv id"
+    )
+
+
+def decide(
+    ws: Workspace,
+    ref: str,
+    nodes: list[str],
+    out_of_scope: bool = False,
+    reason: str | None = None,
+    by: str | None = None,
+) -> Classification:
+    """Record a human decision for one paper (labels, or out of scope) and return it."""
+    taxonomy = ws.taxonomy
+    unknown = [n for n in nodes if n not in taxonomy]
+    if unknown:
+        known = ", ".join(n.id for n in taxonomy.iter_nodes())
+        raise SurveyorError(f"`{unknown[0]}` is not a node of the taxonomy", f"node ids: {known}")
+    if not nodes and not out_of_scope:
+        raise SurveyorError("give at least one node id, or --out-of-scope")
+    paper = find_paper(ws.load_papers(), ref)
+    record = Classification(
+        paper=paper.id,
+        backend="human",
+        model=by or os.environ.get("USER") or "human",
+        taxonomy_hash=taxonomy.hash,
+        run_id="manual",
+        time=now(),
+        labels=[Label(node=n, confidence=1.0) for n in dict.fromkeys(nodes)],
+        out_of_scope=out_of_scope,
+        reason=(reason or "marked out of scope by a human") if out_of_scope else None,
+    )
+    decisions = ws.load_decisions()
+    decisions[paper.id] = record
+    ws.save_decisions(decisions.values())
+    return record
