@@ -9,6 +9,7 @@ import functools
 import json
 import shutil
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -62,20 +63,33 @@ def _workspace(path: Path) -> Any:
 
 
 @contextmanager
-def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+def _progress(label: str) -> Iterator[Callable[[int, int, Any], None]]:
+    """A progress bar on stderr (when it is a terminal): done/total, rate, ETA, tokens and cost."""
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     bar = Progress(
         "[progress.description]{task.description}",
         BarColumn(),
         MofNCompleteColumn(),
+        "[cyan]{task.fields[rate]}",
         TimeRemainingColumn(),
+        "[magenta]{task.fields[spend]}",
         transient=True,
+        console=Console(stderr=True),
         disable=not sys.stderr.isatty(),
     )
-    task = bar.add_task(label, total=None)
+    task = bar.add_task(label, total=None, rate="", spend="")
+    start = time.monotonic()
+
+    def update(done: int, total: int, run: Any) -> None:
+        rate = done / max(time.monotonic() - start, 1e-6)
+        tokens = run.prompt_tokens + run.completion_tokens
+        spend = f"{tokens:,} tokens ${run.cost:.4f}" if tokens else ""
+        bar.update(task, completed=done, total=total, rate=f"{rate:.1f} papers/s", spend=spend)
+
     with bar:
-        yield lambda done, total: bar.update(task, completed=done, total=total)
+        yield update
 
 
 def _version(value: bool) -> None:
@@ -162,18 +176,71 @@ def _print_import(report: Any, verbose: bool) -> None:
 @handle_errors
 def classify(
     backend: Annotated[
-        str | None, typer.Option(help="Backend (default from surveyor.toml): offline.")
+        str | None, typer.Option(help="offline (default) or openai; default from surveyor.toml.")
     ] = None,
     relabel: Annotated[bool, typer.Option(help="Redo machine labels that are current.")] = False,
+    model: Annotated[str | None, typer.Option(help="LLM model name ([llm] model).")] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible server URL ([llm] base_url).")
+    ] = None,
+    concurrency: Annotated[int | None, typer.Option(help="Requests in flight ([llm] concurrency).")] = None,
+    mode: Annotated[
+        str | None, typer.Option(help="Structured output: auto, json_schema, json_object, tools or text.")
+    ] = None,
+    max_cost: Annotated[
+        float | None, typer.Option(help="Stop cleanly once this many dollars are spent.")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option(help="Print requests, tokens and cost; send nothing.")] = False,
+    batch: Annotated[bool, typer.Option(help="Submit through the OpenAI Batch API instead.")] = False,
     workspace: WorkspaceOpt = Path("."),
 ) -> None:
     """Classify papers that have no current label (human decisions are never changed)."""
     from .classify.runner import classify_workspace
 
     ws = _workspace(workspace)
+    _apply_llm_flags(
+        ws, model=model, base_url=base_url, concurrency=concurrency, mode=mode, max_cost=max_cost
+    )
+    if batch:
+        from .classify.batch import submit
+
+        typer.echo(submit(ws, backend or "openai"))
+        return
+    if dry_run:
+        report = classify_workspace(ws, backend, relabel, dry_run=True)
+        typer.echo(_format_estimate(report))
+        return
     with _progress("classifying") as progress:
         report = classify_workspace(ws, backend, relabel, progress)
     _print_classify(report)
+
+
+def _apply_llm_flags(ws: Any, **flags: Any) -> None:
+    from pydantic import ValidationError
+
+    from .config import LLMConfig
+
+    given = {k: v for k, v in flags.items() if v is not None}
+    if not given:
+        return
+    try:
+        ws.config.llm = LLMConfig.model_validate({**ws.config.llm.model_dump(), **given})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise SurveyorError(f"--{str(err['loc'][0]).replace('_', '-')}: {err['msg']}") from None
+
+
+def _format_estimate(report: Any) -> str:
+    est = report.estimate or {}
+    if not est.get("requests"):
+        papers = est.get("papers", 0)
+        return f"dry run: {papers} papers to classify with {report.backend}; no requests to pay for"
+    priced = "" if est.get("priced", True) else f" (no price for {est.get('model')}: add [llm.prices])"
+    return (
+        f"dry run: {est['requests']} requests for {est['papers']} papers ({est['cached']} cached), "
+        f"~{est['prompt_tokens']:,} prompt + ~{est['completion_tokens']:,} completion tokens, "
+        f"~${est['cost']:.4f}{priced}; taxonomy prefix ~{est['prefix_tokens']:,} tokens a request"
+    )
 
 
 def _print_classify(report: Any) -> None:
@@ -182,6 +249,10 @@ def _print_classify(report: Any) -> None:
         f"{report.out_of_scope} out of scope, {report.failed} failed; "
         f"{report.up_to_date} already current, {report.human} decided by a human"
     )
+    if report.requests or report.cost:
+        typer.echo(f"{report.requests} requests, ${report.cost:.4f}")
+    for note in report.notes:
+        typer.echo(f"note: {note}")
     if report.no_text:
         typer.echo(f"{len(report.no_text)} papers have no title or abstract yet and were not classified")
 
@@ -351,6 +422,40 @@ def review(
                 decide(ws, item.paper.id, nodes, by=by)
             except SurveyorError as exc:
                 typer.echo(f"not saved: {exc.message}", err=True)
+
+
+batch_app = typer.Typer(
+    help="Classify through the OpenAI Batch API (or a compatible runner).", no_args_is_help=True
+)
+app.add_typer(batch_app, name="batch")
+
+
+@batch_app.command("status")
+@handle_errors
+def batch_status(workspace: WorkspaceOpt = Path(".")) -> None:
+    """Show the batches not yet collected."""
+    from .classify.batch import status as batch_state
+
+    records = batch_state(_workspace(workspace))
+    if not records:
+        typer.echo("no open batches")
+    for r in records:
+        typer.echo(f"{r.id}: {r.status}, {r.papers} papers, submitted {r.submitted} ({r.model}, {r.mode})")
+
+
+@batch_app.command("collect")
+@handle_errors
+def batch_collect(
+    from_file: Annotated[
+        Path | None, typer.Option("--from", help="A results JSONL produced elsewhere (e.g. vLLM run_batch).")
+    ] = None,
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """Store the results of finished batches (validated like direct replies)."""
+    from .classify.batch import collect
+
+    for line in collect(_workspace(workspace), from_file):
+        typer.echo(line)
 
 
 taxonomy_app = typer.Typer(help="Work with taxonomy files.", no_args_is_help=True)

@@ -43,6 +43,38 @@ class ClassifyConfig(_Section):
     review_below: float = Field(default=0.4, ge=0.0, le=1.0)  # labels less sure than this need review
 
 
+class Price(_Section):
+    """What a model costs, in US dollars per million tokens."""
+
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+
+
+class LLMConfig(_Section):
+    """An OpenAI-compatible server (OpenAI, vLLM, Ollama, llama.cpp) for `--backend openai`."""
+
+    base_url: str = "https://api.openai.com/v1"
+    api_key: str | None = Field(default=None, repr=False)  # prefer SURVEYOR_API_KEY / OPENAI_API_KEY
+    model: str = "gpt-4o-mini"
+    mode: str = "auto"  # auto | json_schema | json_object | tools | text
+    timeout: float = Field(default=60.0, gt=0)
+    max_retries: int = Field(default=6, ge=0)
+    backoff: float = Field(default=0.5, gt=0)  # seconds before the first retry; doubles each time
+    concurrency: int = Field(default=8, ge=1, le=512)
+    temperature: float = Field(default=0.0, ge=0, le=2)
+    max_tokens: int = Field(default=700, ge=50)
+    few_shot: int = Field(default=3, ge=0, le=20)
+    max_cost: float | None = Field(default=None, ge=0)
+    prices: dict[str, Price] = Field(
+        default_factory=lambda: {
+            "gpt-4o-mini": Price(input=0.15, output=0.60),
+            "gpt-4.1-mini": Price(input=0.40, output=1.60),
+            "gpt-4.1-nano": Price(input=0.10, output=0.40),
+            "gpt-4o": Price(input=2.50, output=10.00),
+        }
+    )
+
+
 class ExportConfig(_Section):
     """Where and how exports are written."""
 
@@ -60,9 +92,18 @@ class Config(_Section):
     sources: Sources = Field(default_factory=Sources)
     classify: ClassifyConfig = Field(default_factory=ClassifyConfig)
     export: ExportConfig = Field(default_factory=ExportConfig)
+    llm: LLMConfig = Field(default_factory=LLMConfig)
 
 
-ENV_OVERRIDES = {"SURVEYOR_BACKEND": ("classify", "backend")}
+# Later entries win: OPENAI_* is the fallback, SURVEYOR_* the override.
+ENV_OVERRIDES = [
+    ("SURVEYOR_BACKEND", ("classify", "backend")),
+    ("OPENAI_BASE_URL", ("llm", "base_url")),
+    ("SURVEYOR_BASE_URL", ("llm", "base_url")),
+    ("OPENAI_API_KEY", ("llm", "api_key")),
+    ("SURVEYOR_API_KEY", ("llm", "api_key")),
+    ("SURVEYOR_MODEL", ("llm", "model")),
+]
 
 
 def load_config(root: Path, env: dict[str, str] | None = None) -> Config:
@@ -79,7 +120,7 @@ def load_config(root: Path, env: dict[str, str] | None = None) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: TOML syntax error: {exc}", "fix that line") from exc
     env = dict(os.environ) if env is None else env
-    for var, (section, key) in ENV_OVERRIDES.items():
+    for var, (section, key) in ENV_OVERRIDES:
         if env.get(var):
             data.setdefault(section, {})[key] = env[var]
     try:

@@ -124,6 +124,7 @@ class Verdict(Record):
     introduces: list[str] = Field(default_factory=list)
     status: Literal["ok", "failed"] = "ok"
     error: str | None = None
+    requests: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost: float = 0.0

@@ -129,11 +129,13 @@ class Cache:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path)
+        self.db = sqlite3.connect(path, timeout=30)
+        self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS responses (hash TEXT PRIMARY KEY, model TEXT,"
             " body TEXT NOT NULL, prompt_tokens INTEGER, completion_tokens INTEGER)"
         )
+        self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
     def get(self, key: str) -> tuple[str, int, int] | None:
         """The stored (body, prompt tokens, completion tokens) for `key`, if any."""
@@ -149,6 +151,16 @@ class Cache:
                 "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?)",
                 (key, model, body, prompt_tokens, completion_tokens),
             )
+
+    def meta(self, key: str) -> str | None:
+        """A remembered setting (e.g. the structured-output mode a server accepts)."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Remember a setting."""
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def close(self) -> None:
         """Close the database."""

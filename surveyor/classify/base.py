@@ -6,13 +6,18 @@ A backend turns papers into `Verdict`s. Batching, caching, progress and persiste
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from ..errors import SurveyorError
 from ..models import Paper, Verdict
 from ..taxonomy import Taxonomy
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 
 @dataclass(frozen=True)
@@ -21,6 +26,15 @@ class Example:
 
     paper: Paper
     labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where a backend finds its settings, its cache and prompt overrides."""
+
+    config: Config | None = None
+    state_dir: Path | None = None  # .surveyor/ of the workspace
+    prompt_dir: Path | None = None  # the workspace's prompts/ (overrides the shipped templates)
 
 
 class Classifier(Protocol):
@@ -35,8 +49,10 @@ class Classifier(Protocol):
         ...
 
 
-Factory = Callable[[Taxonomy, Sequence[Example]], Classifier]
+Factory = Callable[[Taxonomy, Sequence[Example], Context], Classifier]
 _REGISTRY: dict[str, Factory] = {}
+# Backend name -> module that registers it; imported only when asked for (the SDK is slow to load).
+MODULES = {"offline": "offline", "openai": "llm", "tfidf-cosine": "baselines", "tfidf-logreg": "baselines"}
 
 
 def register(name: str) -> Callable[[Factory], Factory]:
@@ -49,13 +65,14 @@ def register(name: str) -> Callable[[Factory], Factory]:
     return wrap
 
 
-def make_classifier(name: str, taxonomy: Taxonomy, examples: Sequence[Example]) -> Classifier:
+def make_classifier(
+    name: str, taxonomy: Taxonomy, examples: Sequence[Example], ctx: Context | None = None
+) -> Classifier:
     """Build the backend called `name`."""
-    from . import baselines, offline  # noqa: F401  (they register themselves)
-
-    if name not in _REGISTRY:
+    if name not in MODULES:
         raise SurveyorError(
             f"unknown classification backend `{name}`",
-            f"available backends: {', '.join(sorted(_REGISTRY))}",
+            f"available backends: {', '.join(sorted(MODULES))}",
         )
-    return _REGISTRY[name](taxonomy, examples)
+    importlib.import_module(f"{__package__}.{MODULES[name]}")
+    return _REGISTRY[name](taxonomy, examples, ctx or Context())

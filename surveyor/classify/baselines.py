@@ -17,9 +17,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from ..errors import SurveyorError
 from ..models import Label, Paper, Verdict
 from ..taxonomy import Taxonomy
-from .base import Classifier, Example, register
+from .base import Classifier, Context, Example, register
 
 
 def _text(paper: Paper) -> str:
@@ -57,6 +58,11 @@ class TfidfLogreg:
 
     def __init__(self, examples: Sequence[Example]) -> None:
         self.examples = [e for e in examples if e.labels]
+        if not self.examples:
+            raise SurveyorError(
+                "backend tfidf-logreg learns from labelled papers and there are none",
+                "label some papers, or measure it with `surveyor eval --cv K`",
+            )
         self.labels = sorted({lab for e in self.examples for lab in e.labels})
 
     def classify(self, papers: Sequence[Paper]) -> Iterator[tuple[str, Verdict]]:
@@ -80,10 +86,10 @@ class TfidfLogreg:
 
 
 @register("tfidf-cosine")
-def _cosine(taxonomy: Taxonomy, examples: Sequence[Example]) -> Classifier:
+def _cosine(taxonomy: Taxonomy, examples: Sequence[Example], ctx: Context) -> Classifier:
     return TfidfCosine(taxonomy)
 
 
 @register("tfidf-logreg")
-def _logreg(taxonomy: Taxonomy, examples: Sequence[Example]) -> Classifier:
+def _logreg(taxonomy: Taxonomy, examples: Sequence[Example], ctx: Context) -> Classifier:
     return TfidfLogreg(examples)

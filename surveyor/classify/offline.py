@@ -36,7 +36,7 @@ from ..extract.papers import paper_type, title_name
 from ..models import Label, Paper, Verdict
 from ..taxonomy import Node, Taxonomy
 from ..text import sentences
-from .base import Classifier, Example, register
+from .base import Classifier, Context, Example, register
 from .features import TextSpace, is_data_node, node_text, paper_text
 from .supervised import MIN_EXAMPLES, Supervised
 
@@ -272,5 +272,5 @@ def _scope_regex(keywords: list[str]) -> re.Pattern[str]:
 
 
 @register("offline")
-def _make(taxonomy: Taxonomy, examples: Sequence[Example]) -> Classifier:
+def _make(taxonomy: Taxonomy, examples: Sequence[Example], ctx: Context) -> Classifier:
     return OfflineClassifier(taxonomy, examples)

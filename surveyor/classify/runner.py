@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 from ..models import Classification, Paper, Run
 from ..store import Workspace
 from ..taxonomy import Taxonomy
-from .base import Classifier, Example, make_classifier
+from .base import Classifier, Context, Example, make_classifier
 
 CHECKPOINT_EVERY = 500  # verdicts between rewrites of the sorted labels file
-Progress = Callable[[int, int], None]
+Progress = Callable[[int, int, Run], None]
 
 
 def now() -> str:
@@ -44,6 +44,10 @@ class ClassifyReport:
     human: int = 0
     no_text: list[str] = field(default_factory=list)
     run_id: str | None = None
+    requests: int = 0
+    cost: float = 0.0
+    notes: list[str] = field(default_factory=list)
+    estimate: dict[str, object] | None = None  # --dry-run: what the run would do
 
 
 def rekey(records: dict[str, Classification], papers: dict[str, Paper]) -> dict[str, Classification]:
@@ -72,30 +76,37 @@ def examples_for(
 
 
 def is_stale(rec: Classification | None, clf: Classifier, taxonomy: Taxonomy) -> bool:
-    """Whether a machine record must be redone: missing, failed, or from another model/taxonomy."""
+    """Whether a machine record must be redone: missing, failed, or from another model, taxonomy
+    or prompt."""
     return (
         rec is None
         or rec.status == "failed"
         or rec.taxonomy_hash != taxonomy.hash
         or (rec.backend, rec.model) != (clf.backend, clf.model)
+        or rec.prompt_hash != clf.prompt_hash
     )
 
 
-def classify_workspace(
-    ws: Workspace,
-    backend: str | None = None,
-    relabel: bool = False,
-    progress: Progress | None = None,
-    command: str = "classify",
-) -> ClassifyReport:
-    """Classify every paper that has no current label; human decisions are never touched."""
+@dataclass
+class Plan:
+    """What a classify run would work on."""
+
+    clf: Classifier
+    taxonomy: Taxonomy
+    labels: dict[str, Classification]
+    todo: list[Paper]
+    report: ClassifyReport
+
+
+def plan(ws: Workspace, backend: str | None = None, relabel: bool = False) -> Plan:
+    """Build the backend and pick the papers without a current machine label (humans' skipped)."""
     taxonomy = ws.taxonomy
     papers = ws.load_papers()
     labels = rekey(ws.load_labels(), papers)
     decisions = rekey(ws.load_decisions(), papers)
-    clf = make_classifier(
-        backend or ws.config.classify.backend, taxonomy, examples_for(papers, decisions, taxonomy)
-    )
+    ctx = Context(ws.config, ws.state_dir, ws.root / "prompts")
+    examples = examples_for(papers, decisions, taxonomy)
+    clf = make_classifier(backend or ws.config.classify.backend, taxonomy, examples, ctx)
     report = ClassifyReport(clf.backend, clf.model, total=len(papers))
     todo: list[Paper] = []
     for paper in sorted(papers.values(), key=lambda p: p.id):
@@ -107,15 +118,39 @@ def classify_workspace(
             todo.append(paper)
         else:
             report.up_to_date += 1
-    _close_dead_runs(ws, labels)
-    if not todo:
-        ws.save_labels(labels.values())  # folds in a journal left by an interrupted run
+    return Plan(clf, taxonomy, labels, todo, report)
+
+
+def classify_workspace(
+    ws: Workspace,
+    backend: str | None = None,
+    relabel: bool = False,
+    progress: Progress | None = None,
+    command: str = "classify",
+    dry_run: bool = False,
+) -> ClassifyReport:
+    """Classify every paper that has no current label; human decisions are never touched.
+    With `dry_run`, only say what would be sent and what it would cost."""
+    p = plan(ws, backend, relabel)
+    clf, report = p.clf, p.report
+    if dry_run:
+        estimate = getattr(clf, "estimate", None)
+        report.estimate = (
+            estimate(p.todo) if estimate else {"papers": len(p.todo), "requests": 0, "cost": 0.0}
+        )
         return report
-    _run(ws, clf, taxonomy, todo, labels, report, progress, command)
+    _close_dead_runs(ws, p.labels)
+    if not p.todo:
+        ws.save_labels(p.labels.values())  # folds in a journal left by an interrupted run
+        return report
+    try:
+        run_classifier(ws, clf, p.taxonomy, p.todo, p.labels, report, progress, command)
+    finally:
+        report.notes = list(getattr(clf, "notes", []))
     return report
 
 
-def _run(
+def run_classifier(
     ws: Workspace,
     clf: Classifier,
     taxonomy: Taxonomy,
@@ -125,6 +160,7 @@ def _run(
     progress: Progress | None,
     command: str,
 ) -> None:
+    """Drive `clf` over `todo`, journal each verdict as it comes, checkpoint, log the run."""
     run = Run(id=new_run_id(), command=command, backend=clf.backend, model=clf.model, started=now())
     report.run_id = run.id
     ws.save_run(run)  # logged up front, so even a killed run leaves a trace
@@ -147,7 +183,7 @@ def _run(
             if done % CHECKPOINT_EVERY == 0:
                 ws.save_labels(labels.values())
             if progress:
-                progress(done, len(todo))
+                progress(done, len(todo), run)
         run.status = "done"
     except BaseException:
         run.status = "interrupted"
@@ -168,6 +204,7 @@ def _close_dead_runs(ws: Workspace, labels: dict[str, Classification]) -> None:
         run.status = "interrupted"
         run.papers = len(done)
         run.failed = sum(r.status == "failed" for r in done)
+        run.requests = sum(r.requests for r in done)
         run.prompt_tokens = sum(r.prompt_tokens for r in done)
         run.completion_tokens = sum(r.completion_tokens for r in done)
         run.cost = sum(r.cost for r in done)
@@ -176,6 +213,9 @@ def _close_dead_runs(ws: Workspace, labels: dict[str, Classification]) -> None:
 
 def _count(run: Run, report: ClassifyReport, rec: Classification) -> None:
     run.papers += 1
+    run.requests += rec.requests
+    report.requests += rec.requests
+    report.cost += rec.cost
     run.prompt_tokens += rec.prompt_tokens
     run.completion_tokens += rec.completion_tokens
     run.cost += rec.cost

@@ -1,0 +1,207 @@
+"""What the LLM backend sends and how it reads the reply: pure functions, no I/O but template files.
+
+Input: taxonomy, paper, few-shot examples, templates. Output: chat messages (the system message is
+a stable prefix, byte-identical for every paper), the reply's JSON schema, and a `Verdict` from a
+reply — or a `ReplyError` saying what was wrong, to send back once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..models import PAPER_TYPES, Label, Paper, PaperType, Verdict
+from ..resources import shipped_dir
+from ..taxonomy import Node, Taxonomy
+from .base import Example
+
+SYSTEM = "classify_system.md"
+USER = "classify_user.md"
+
+
+class ReplyError(ValueError):
+    """A reply that cannot be used, with the message to send back to the model."""
+
+
+class ReplyLabel(BaseModel):
+    """One label as the model gives it."""
+
+    model_config = ConfigDict(extra="ignore")
+    node: str
+    confidence: float = Field(ge=0.0, le=1.0)
+    evidence: str = ""
+
+
+class Reply(BaseModel):
+    """The whole reply, validated."""
+
+    model_config = ConfigDict(extra="ignore")
+    out_of_scope: bool = False
+    reason: str | None = None
+    labels: list[ReplyLabel] = Field(default_factory=list)
+    paper_type: PaperType = "other"
+    method: str | None = None
+    evaluates_on: list[str] = Field(default_factory=list)
+    introduces: list[str] = Field(default_factory=list)
+
+
+def load_templates(override_dir: Path | None) -> tuple[str, str]:
+    """The system and user templates: the workspace's own when present, else the shipped ones."""
+    shipped = shipped_dir("prompts")
+
+    def pick(name: str) -> str:
+        own = override_dir / name if override_dir else None
+        return (own if own and own.is_file() else shipped / name).read_text(encoding="utf-8")
+
+    return pick(SYSTEM), pick(USER)
+
+
+def _outline(nodes: list[Node], depth: int = 0) -> list[str]:
+    lines = []
+    for node in nodes:
+        extra = f" (keywords: {', '.join(node.keywords)})" if node.keywords else ""
+        facet = " [facet: choose exactly one category inside it]" if node.facet else ""
+        lines.append(f"{'  ' * depth}- {node.id}: {node.name} — {node.description.strip()}{extra}{facet}")
+        lines += _outline(node.children, depth + 1)
+    return lines
+
+
+def render_system(template: str, taxonomy: Taxonomy) -> str:
+    """The stable prefix: instructions and the whole taxonomy."""
+    scope = taxonomy.scope
+    scope_text = (
+        f"In scope: {scope.description or 'papers about ' + ', '.join(scope.keywords)}." if scope else ""
+    )
+    has_facets = any(n.facet for n in taxonomy.iter_nodes())
+    facets = (
+        " Inside each category marked [facet], give exactly one label when the paper belongs to that view."
+        if has_facets
+        else ""
+    )
+    values = {
+        "name": taxonomy.name,
+        "description": taxonomy.description.strip(),
+        "taxonomy": "\n".join(_outline(taxonomy.nodes)),
+        "scope": scope_text,
+        "facets": facets,
+    }
+    return _fill(template, values)
+
+
+def render_user(template: str, paper: Paper, examples: list[Example], taxonomy: Taxonomy) -> str:
+    """The paper, after the few-shot examples most like it."""
+    shots = ""
+    for ex in examples:
+        names = ", ".join(f"{n} ({taxonomy.node(n).name})" for n in ex.labels if n in taxonomy)
+        shots += (
+            f"Example (labelled by the survey's author):\nTitle: {ex.paper.title or ''}\nLabels: {names}\n\n"
+        )
+    values = {
+        "examples": shots,
+        "title": paper.title or "(no title)",
+        "abstract": paper.abstract or "(no abstract)",
+    }
+    return _fill(template, values)
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    return re.sub(r"\{\{(\w+)\}\}", lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def prompt_hash(system_template: str, user_template: str, taxonomy: Taxonomy) -> str:
+    """Short hash of both templates and the rendered taxonomy (changes when either changes)."""
+    blob = system_template + "\x00" + user_template + "\x00" + render_system(system_template, taxonomy)
+    return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+def reply_schema(taxonomy: Taxonomy) -> dict[str, Any]:
+    """JSON schema of the reply, strict-mode compatible (every property required, no extras)."""
+    ids = [n.id for n in taxonomy.iter_nodes()]
+    nullable_str = {"type": ["string", "null"]}
+    strings = {"type": "array", "items": {"type": "string"}}
+    label = {
+        "type": "object",
+        "properties": {
+            "node": {"type": "string", "enum": ids},
+            "confidence": {"type": "number"},
+            "evidence": {"type": "string"},
+        },
+        "required": ["node", "confidence", "evidence"],
+        "additionalProperties": False,
+    }
+    props = {
+        "out_of_scope": {"type": "boolean"},
+        "reason": nullable_str,
+        "labels": {"type": "array", "items": label},
+        "paper_type": {"type": "string", "enum": list(PAPER_TYPES)},
+        "method": nullable_str,
+        "evaluates_on": strings,
+        "introduces": strings,
+    }
+    return {"type": "object", "properties": props, "required": list(props), "additionalProperties": False}
+
+
+def extract_json(text: str) -> Any:
+    """The JSON object in a reply, allowing code fences and prose around it."""
+    text = text.strip()
+    fenced = re.search(r"```(?:json)?\s*(.*?)```", text, re.S)
+    if fenced:
+        text = fenced.group(1).strip()
+    if not text.startswith("{"):
+        start, end = text.find("{"), text.rfind("}")
+        if start < 0 or end <= start:
+            raise ReplyError("the reply holds no JSON object")
+        text = text[start : end + 1]
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ReplyError(f"the reply is not valid JSON ({exc.msg} at character {exc.pos})") from exc
+
+
+def _norm(text: str) -> str:
+    text = text.lower().replace("’", "'").replace("“", '"').replace("”", '"')
+    return re.sub(r"\s+", " ", re.sub(r"[\"'`]", "", text)).strip(" .…")
+
+
+def grounded(evidence: str, paper: Paper) -> bool:
+    """Whether the quote occurs in the title or abstract (case, quotes and spacing aside)."""
+    quote = _norm(evidence)
+    return bool(quote) and quote in _norm(paper.text)
+
+
+def to_verdict(data: Any, paper: Paper, taxonomy: Taxonomy) -> Verdict:
+    """Validate a parsed reply into a Verdict; raise ReplyError with what to fix."""
+    try:
+        reply = Reply.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise ReplyError(f"field `{where}`: {err['msg']}") from exc
+    unknown = [lab.node for lab in reply.labels if lab.node not in taxonomy]
+    if unknown:
+        raise ReplyError(f"`{unknown[0]}` is not a category id; use only the ids listed")
+    if not reply.out_of_scope and not reply.labels:
+        raise ReplyError("give at least one label, or set out_of_scope to true with a reason")
+    labels = [
+        Label(
+            node=lab.node,
+            confidence=lab.confidence,
+            evidence=lab.evidence,
+            grounded=grounded(lab.evidence, paper),
+        )
+        for lab in reply.labels
+    ]
+    return Verdict(
+        labels=[] if reply.out_of_scope else labels,
+        out_of_scope=reply.out_of_scope,
+        reason=(reply.reason or "the model gave no reason") if reply.out_of_scope else None,
+        paper_type=reply.paper_type,
+        method=reply.method or None,
+        evaluates_on=[x for x in reply.evaluates_on if x.strip()],
+        introduces=[x for x in reply.introduces if x.strip()],
+    )
