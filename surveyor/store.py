@@ -131,6 +131,7 @@ class Cache:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, timeout=30)
         self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")  # survives a killed process; a cache needs no more
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS responses (hash TEXT PRIMARY KEY, model TEXT,"
             " body TEXT NOT NULL, prompt_tokens INTEGER, completion_tokens INTEGER)"

@@ -70,7 +70,7 @@ class FakeOpenAI:
         self.files: dict[str, bytes] = {}
         self.batches: dict[str, dict[str, Any]] = {}
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.server = _Server(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -145,6 +145,11 @@ class FakeOpenAI:
         return 200, {}, _completion(body, mode, content, refusal, finish)
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # listen backlog: many clients connect at once
+    daemon_threads = True
+
+
 def _mode(body: dict[str, Any]) -> str:
     if body.get("tools"):
         return "tools"
@@ -196,6 +201,7 @@ def _completion(
 def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms ACK stall
 
         def log_message(self, *args: Any) -> None:
             pass
@@ -327,7 +333,6 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.2)
     args = parser.parse_args()
     server = FakeOpenAI(keyword_oracle({}, "watch-comprehensive"), latency=args.latency)
-    server.server.request_queue_size = 256
     with server:
         print(server.url, flush=True)
         try:

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from ..errors import InputError, SurveyorError
 from ..models import Paper, Verdict
 from ..store import Cache, Workspace, read_jsonl, write_jsonl
-from .llm import Answer, LLMClassifier
+from .llm import LLMClassifier, _answer
 from .prompt import ReplyError, extract_json, to_verdict
 from .runner import now, plan, run_classifier
 
@@ -235,21 +235,6 @@ class _Results:
                 status="failed", error=f"invalid reply in batch: {exc}; a direct run retries it", **spent
             )
         return verdict.model_copy(update=spent)
-
-
-def _answer(body: dict[str, Any]) -> Answer:
-    choice = (body.get("choices") or [{}])[0]
-    message = choice.get("message") or {}
-    calls = message.get("tool_calls") or []
-    content = calls[0]["function"]["arguments"] if calls else (message.get("content") or "")
-    usage = body.get("usage") or {}
-    return Answer(
-        content=content,
-        finish_reason=choice.get("finish_reason"),
-        refusal=message.get("refusal"),
-        prompt_tokens=usage.get("prompt_tokens") or 0,
-        completion_tokens=usage.get("completion_tokens") or 0,
-    )
 
 
 def _ingest(ws: Workspace, text: str, source: str) -> str:
