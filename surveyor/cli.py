@@ -174,6 +174,82 @@ def _print_import(report: Any, verbose: bool) -> None:
 
 @app.command()
 @handle_errors
+def fetch(
+    query: Annotated[
+        str | None, typer.Option(help="arXiv query, e.g. 'abs:\"video understanding\"'.")
+    ] = None,
+    category: Annotated[
+        list[str] | None, typer.Option(help="arXiv category (repeatable), e.g. cs.CV.")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="Submitted on or after YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option(help="Submitted on or before YYYY-MM-DD.")] = None,
+    max: Annotated[int | None, typer.Option("--max", help="At most this many results.")] = None,
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """Fetch papers from the arXiv API: the given query, or every [[sources.arxiv]] query (new ones only)."""
+    from pydantic import ValidationError
+
+    from .collect import fetch as run_fetch
+    from .config import ArxivQuery
+
+    ws = _workspace(workspace)
+    queries = ws.config.sources.arxiv
+    if query or category:
+        try:
+            queries = [
+                ArxivQuery(
+                    query=query or "",
+                    categories=category or [],
+                    since=since,
+                    until=until,
+                    max_results=max or 2000,
+                )
+            ]
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise SurveyorError(f"--{err['loc'][0]}: {err['msg']}", "dates are YYYY-MM-DD") from None
+    if not queries:
+        raise SurveyorError("no query: pass --query/--category or add [[sources.arxiv]] to surveyor.toml")
+    for r in run_fetch(ws, queries):
+        typer.echo(
+            f"arXiv {r.label!r} ({r.window}): received {r.received}, added {r.added}, merged {r.merged}, "
+            f"updated {len(r.updated)}; {r.requests} requests, {r.retries} retries"
+        )
+
+
+@app.command()
+@handle_errors
+def add(
+    ids: Annotated[list[str] | None, typer.Argument(help="arXiv ids or URLs.")] = None,
+    from_file: Annotated[Path | None, typer.Option("--from", help="A file of ids, one a line.")] = None,
+    refresh: Annotated[
+        bool, typer.Option(help="Also re-fetch every arXiv paper already in the workspace.")
+    ] = False,
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """Fetch arXiv metadata for ids (new versions, journal-refs and comments update existing papers)."""
+    from .collect import add as run_add
+
+    refs = list(ids or [])
+    if from_file:
+        if not from_file.is_file():
+            raise SurveyorError(f"file not found: {from_file}")
+        refs += [
+            ln.split()[0]
+            for ln in from_file.read_text().splitlines()
+            if ln.strip() and not ln.startswith("#")
+        ]
+    if not refs and not refresh:
+        raise SurveyorError("give arXiv ids, --from FILE, or --refresh")
+    r = run_add(_workspace(workspace), refs, refresh)
+    typer.echo(
+        f"arXiv ids: received {r.received}, added {r.added}, merged {r.merged}, updated {len(r.updated)}"
+        f"{' (' + ', '.join(r.updated[:10]) + ')' if r.updated else ''}; {r.requests} requests"
+    )
+
+
+@app.command()
+@handle_errors
 def classify(
     backend: Annotated[
         str | None, typer.Option(help="offline (default) or openai; default from surveyor.toml.")

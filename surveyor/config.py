@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +30,31 @@ class FileSource(_Section):
     format: str | None = None  # detected from the content when left out
 
 
+class ArxivQuery(_Section):
+    """An arXiv search run by `fetch` and `build` (arXiv query syntax, e.g. `abs:"video LLM"`)."""
+
+    query: str = ""
+    categories: list[str] = Field(default_factory=list)
+    since: date | None = None
+    until: date | None = None
+    max_results: int | None = Field(default=2000, ge=1)
+
+
 class Sources(_Section):
     """Where papers come from."""
 
     files: list[FileSource] = Field(default_factory=list)
+    arxiv: list[ArxivQuery] = Field(default_factory=list)
+
+
+class ArxivClientConfig(_Section):
+    """How the arXiv API is called: endpoint (a mirror or a test server), politeness, retries."""
+
+    api_url: str | None = None  # default: the arXiv API; also SURVEYOR_ARXIV_API_URL
+    delay: float = Field(default=3.0, ge=0)  # seconds between requests (arXiv asks for 3)
+    max_retries: int = Field(default=5, ge=0)
+    backoff: float = Field(default=3.0, gt=0)  # first wait after a failure; doubles each time
+    timeout: float = Field(default=60.0, gt=0)
 
 
 class ClassifyConfig(_Section):
@@ -93,6 +115,7 @@ class Config(_Section):
     classify: ClassifyConfig = Field(default_factory=ClassifyConfig)
     export: ExportConfig = Field(default_factory=ExportConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
+    arxiv: ArxivClientConfig = Field(default_factory=ArxivClientConfig)
 
 
 # Later entries win: OPENAI_* is the fallback, SURVEYOR_* the override.
@@ -103,6 +126,7 @@ ENV_OVERRIDES = [
     ("OPENAI_API_KEY", ("llm", "api_key")),
     ("SURVEYOR_API_KEY", ("llm", "api_key")),
     ("SURVEYOR_MODEL", ("llm", "model")),
+    ("SURVEYOR_ARXIV_API_URL", ("arxiv", "api_url")),
 ]
 
 

@@ -49,6 +49,8 @@ class Paper(Record):
     year: int | None = None
     venue: str | None = None
     comment: str | None = None
+    journal_ref: str | None = None
+    categories: list[str] = Field(default_factory=list)
     arxiv_id: str | None = None
     arxiv_version: int | None = None
     doi: str | None = None

@@ -31,13 +31,14 @@ def merge(old: Paper, new: Paper) -> Paper:
     newer = (new.arxiv_version or 0) > (old.arxiv_version or 0)
     first, second = (new, old) if newer else (old, new)
     data = old.model_dump()
-    for field in ("title", "abstract", "comment", "arxiv_version"):
+    for field in ("title", "abstract", "comment", "journal_ref", "arxiv_version"):
         data[field] = getattr(first, field) or getattr(second, field)
     if old.abstract and new.abstract and not newer:
         data["abstract"] = max(old.abstract, new.abstract, key=len)
     for field in ("arxiv_id", "doi", "venue", "year"):
         data[field] = getattr(old, field) or getattr(new, field)
     data["authors"] = max(old.authors, new.authors, key=len)
+    data["categories"] = sorted(set(old.categories) | set(new.categories))
     dates = [d for d in (old.published, new.published) if d]
     data["published"] = min(dates) if dates else None
     updates = [d for d in (old.updated, new.updated) if d]
