@@ -196,15 +196,8 @@ def fetch(
     queries = ws.config.sources.arxiv
     if query or category:
         try:
-            queries = [
-                ArxivQuery(
-                    query=query or "",
-                    categories=category or [],
-                    since=since,
-                    until=until,
-                    max_results=max or 2000,
-                )
-            ]
+            given = {"query": query or "", "categories": category or [], "since": since, "until": until}
+            queries = [ArxivQuery.model_validate({**given, "max_results": max or 2000})]
         except ValidationError as exc:
             err = exc.errors()[0]
             raise SurveyorError(f"--{err['loc'][0]}: {err['msg']}", "dates are YYYY-MM-DD") from None
