@@ -243,6 +243,34 @@ def add(
 
 @app.command()
 @handle_errors
+def resolve(
+    limit: Annotated[int | None, typer.Option(help="Resolve at most this many papers.")] = None,
+    undo: Annotated[
+        str | None, typer.Option(help="Undo the resolution of this paper (old id or arXiv id).")
+    ] = None,
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """Find arXiv ids for papers listed by title only (exact or close match); every decision is logged."""
+    from .collect import resolve as run_resolve
+    from .collect import unresolve
+
+    ws = _workspace(workspace)
+    if undo:
+        paper = unresolve(ws, undo)
+        typer.echo(f"undone: {paper.id} ({paper.display_title[:60]}) has no arXiv id again")
+        return
+    decided = run_resolve(ws, limit=limit)
+    for r in decided:
+        what = f"{r.arxiv_id} ({r.rule}, {r.score})" if r.arxiv_id else f"not found (best {r.score})"
+        typer.echo(f"{r.paper}: {what}  {r.before.display_title[:60]}")
+    found = sum(1 for r in decided if r.arxiv_id)
+    typer.echo(
+        f"resolved {found} of {len(decided)}; unresolved papers stay in the list without an arXiv link"
+    )
+
+
+@app.command()
+@handle_errors
 def classify(
     backend: Annotated[
         str | None, typer.Option(help="offline (default) or openai; default from surveyor.toml.")
@@ -364,11 +392,17 @@ def build(
 @handle_errors
 def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    duplicates: Annotated[
+        bool, typer.Option("--duplicates", help="Explain every merge of duplicates.")
+    ] = False,
     workspace: WorkspaceOpt = Path("."),
 ) -> None:
     """Show papers, labels, human decisions and the cost of recent runs."""
     from .pipeline import status as get_status
 
+    if duplicates:
+        _print_duplicates(_workspace(workspace), as_json)
+        return
     info = get_status(_workspace(workspace))
     if as_json:
         typer.echo(json.dumps(info, indent=2, sort_keys=True))
@@ -544,6 +578,40 @@ def taxonomy_convert(
 
     output.write_text(convert(source, facet or [], name))
     typer.echo(f"wrote {output}")
+
+
+def _print_duplicates(ws: Any, as_json: bool) -> None:
+    from .library import duplicates
+
+    merges = duplicates(ws)
+    if as_json:
+        typer.echo(
+            json.dumps([m.model_dump(mode="json", exclude={"record", "before"}) for m in merges], indent=2)
+        )
+        return
+    typer.echo(f"{len(merges)} merges")
+    for m in merges:
+        where = ", ".join(f"{s.file}:{s.line}" if s.line else s.file for s in m.record.sources)
+        score = f" {m.score:.0f}" if m.score is not None else ""
+        typer.echo(f"{m.into} <- {m.absorbed} [{m.rule}{score}] from {where}: {m.record.display_title[:70]}")
+    if merges:
+        typer.echo("undo a wrong one with: surveyor unmerge PAPER ABSORBED")
+
+
+@app.command()
+@handle_errors
+def unmerge(
+    paper: Annotated[str, typer.Argument(help="The merged paper's id.")],
+    absorbed: Annotated[str, typer.Argument(help="The id of the record merged into it by mistake.")],
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """Undo a wrong merge: the two become separate papers and are never merged again."""
+    from .library import unmerge as split
+
+    kept, restored = split(_workspace(workspace), paper, absorbed)
+    typer.echo(
+        f"split: {kept.id} ({kept.display_title[:50]}) and {restored.id} ({restored.display_title[:50]})"
+    )
 
 
 def main() -> None:

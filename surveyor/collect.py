@@ -12,14 +12,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from pydantic import Field
+import arxiv
+from pydantic import BaseModel, ConfigDict, Field
+from rapidfuzz import fuzz
 
 from .config import ArxivQuery
+from .library import open_index, save_index
 from .models import Paper, Record
-from .sources.arxiv_api import MAX_PAGE, Fetcher
-from .sources.dedupe import PaperIndex
+from .sources.arxiv_api import MAX_PAGE, Fetcher, to_paper
+from .sources.dedupe import PaperIndex, merge
 from .store import Workspace, read_jsonl, write_jsonl
-from .text import parse_arxiv_id
+from .text import normalize_title, parse_arxiv_id
 
 OVERLAP = timedelta(days=2)  # re-ask a little before the last fetch: late-indexed submissions
 
@@ -72,7 +75,7 @@ def _ingest(ws: Workspace, index: PaperIndex, papers: Iterable[Paper], report: F
     for n, paper in enumerate(papers, 1):
         report.received += 1
         found = index.find(paper)
-        before = index.papers.get(found) if found else None
+        before = index.papers.get(found[0]) if found else None
         if index.upsert(paper) == "added":
             report.added += 1
         else:
@@ -80,8 +83,8 @@ def _ingest(ws: Workspace, index: PaperIndex, papers: Iterable[Paper], report: F
             if before is not None and _changes(before, paper):
                 report.updated.append(paper.id)
         if n % MAX_PAGE == 0:
-            ws.save_papers(index.papers.values())
-    ws.save_papers(index.papers.values())
+            save_index(ws, index)
+    save_index(ws, index)
 
 
 def fetch(
@@ -91,7 +94,7 @@ def fetch(
     client = client or fetcher(ws)
     today = today or datetime.now(UTC).date()
     states = {s.key: s for s in read_jsonl(ws.data_dir / "fetch_state.jsonl", FetchState)}
-    index = PaperIndex(ws.load_papers())
+    index = open_index(ws)
     reports = []
     for q in queries:
         key = query_key(q)
@@ -129,7 +132,7 @@ def add(ws: Workspace, refs: list[str], refresh: bool = False, client: Fetcher |
                 f"not an arXiv id or URL: {ref!r}", "e.g. 2312.02051 or https://arxiv.org/abs/2312.02051"
             )
         ids.append(parsed[0])
-    index = PaperIndex(ws.load_papers())
+    index = open_index(ws)
     if refresh:
         ids += sorted(p.arxiv_id for p in index.papers.values() if p.arxiv_id)
     ids = list(dict.fromkeys(ids))
@@ -138,3 +141,100 @@ def add(ws: Workspace, refs: list[str], refresh: bool = False, client: Fetcher |
     _ingest(ws, index, client.by_ids(ids), report)
     report.requests, report.retries = client.stats.requests, client.stats.retries
     return report
+
+
+RESOLVE_BATCH = 8  # titles per arXiv request (OR-ed): one polite request instead of eight
+RESOLVE_MIN = 92.0  # fuzzy title score to accept; below it the paper stays unresolved
+
+
+class Resolution(BaseModel):
+    """What `resolve` decided for a paper listed without an arXiv id."""
+
+    model_config = ConfigDict(extra="forbid")
+    paper: str  # the id it had before
+    arxiv_id: str | None = None
+    rule: str  # exact, fuzzy, not-found
+    score: float | None = None
+    found_title: str | None = None
+    time: str
+    before: Paper
+
+
+def _title_query(titles: list[str]) -> str:
+    cleaned = [" ".join(w for w in normalize_title(t).split() if len(w) > 2)[:200] for t in titles]
+    return " OR ".join(f'ti:"{c}"' for c in cleaned if c)
+
+
+def resolve(ws: Workspace, client: Fetcher | None = None, limit: int | None = None) -> list[Resolution]:
+    """Find the arXiv id of papers that have only a title; fill in their metadata; log each decision."""
+    from .classify.runner import now
+
+    index = open_index(ws)
+    log = {r.paper: r for r in read_jsonl(ws.data_dir / "resolutions.jsonl", Resolution)}
+    todo = [
+        p
+        for p in sorted(index.papers.values(), key=lambda p: p.id)
+        if not p.arxiv_id and p.title and p.id not in log
+    ][:limit]
+    client = client or fetcher(ws)
+    decided: list[Resolution] = []
+    for start in range(0, len(todo), RESOLVE_BATCH):
+        batch = todo[start : start + RESOLVE_BATCH]
+        search = arxiv.Search(query=_title_query([p.title or "" for p in batch]), max_results=5 * len(batch))
+        found = [to_paper(r, "arxiv:resolve") for r in client.results(search)]
+        for paper in batch:
+            decided.append(_decide(index, paper, found, now()))
+        save_index(ws, index)
+        for r in decided:
+            log[r.paper] = r
+        write_jsonl(ws.data_dir / "resolutions.jsonl", log.values(), key=lambda r: r.paper)
+    return decided
+
+
+def _decide(index: PaperIndex, paper: Paper, found: list[Paper], when: str) -> Resolution:
+    mine = normalize_title(paper.title or "")
+    scored = sorted(
+        ((fuzz.ratio(mine, normalize_title(f.title or "")), f.id, f) for f in found), reverse=True
+    )
+    if not scored or scored[0][0] < RESOLVE_MIN:
+        return Resolution(
+            paper=paper.id,
+            rule="not-found",
+            score=round(scored[0][0], 1) if scored else None,
+            found_title=scored[0][2].title if scored else None,
+            time=when,
+            before=paper,
+        )
+    score, _, hit = scored[0]
+    current = index.papers.pop(paper.id)
+    merged = merge(current, hit)
+    if merged.id in index.papers and merged.id != paper.id:  # already in the library under its arXiv id
+        merged = merge(index.papers.pop(merged.id), merged)
+    index.papers[merged.id] = merged
+    rule = "exact" if score >= 100 else "fuzzy"
+    return Resolution(
+        paper=paper.id,
+        arxiv_id=hit.arxiv_id,
+        rule=rule,
+        score=round(score, 1),
+        found_title=hit.title,
+        time=when,
+        before=paper,
+    )
+
+
+def unresolve(ws: Workspace, ref: str) -> Paper:
+    """Undo a resolution: the paper goes back to how it was, and is not resolved again."""
+    from .errors import SurveyorError
+
+    log = {r.paper: r for r in read_jsonl(ws.data_dir / "resolutions.jsonl", Resolution)}
+    hit = log.get(ref) or next((r for r in log.values() if r.arxiv_id == ref), None)
+    if hit is None or hit.rule == "not-found":
+        raise SurveyorError(f"`{ref}` was not resolved", "see data/resolutions.jsonl")
+    papers = ws.load_papers()
+    papers.pop(hit.arxiv_id or "", None)
+    papers[hit.before.id] = hit.before
+    ws.save_papers(papers.values())
+    log[hit.paper] = hit.model_copy(update={"rule": "undone", "arxiv_id": None})
+    write_jsonl(ws.data_dir / "resolutions.jsonl", log.values(), key=lambda r: r.paper)
+    return hit.before

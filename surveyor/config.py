@@ -28,6 +28,11 @@ class FileSource(_Section):
 
     path: str
     format: str | None = None  # detected from the content when left out
+    # Filters for the arXiv metadata snapshot (format "arxiv-snapshot"):
+    categories: list[str] = Field(default_factory=list)
+    since: date | None = None
+    until: date | None = None
+    keywords: list[str] = Field(default_factory=list)
 
 
 class ArxivQuery(_Section):

@@ -48,6 +48,8 @@ class Paper(Record):
     updated: str | None = None  # ISO date of the version we hold
     year: int | None = None
     venue: str | None = None
+    acronym: str | None = None  # the method or benchmark name a list gives it
+    bibkey: str | None = None  # the citation key of an imported .bib entry, kept for exports
     comment: str | None = None
     journal_ref: str | None = None
     categories: list[str] = Field(default_factory=list)

@@ -18,10 +18,11 @@ from .errors import InputError
 from .export.awesome import render_body, render_readme
 from .export.latex import render_bib, render_main
 from .graph import build_gazetteer, build_graph, graph_graphml, graph_json
+from .library import open_index, save_index
 from .models import Classification, Paper
 from .sources import parse_file
 from .sources.base import Skip
-from .sources.dedupe import PaperIndex
+from .sources.snapshot import Filters
 from .store import Workspace, atomic_write_text, effective_labels
 
 
@@ -37,22 +38,24 @@ class ImportReport:
     skipped: list[Skip] = field(default_factory=list)
 
 
-def import_paths(ws: Workspace, paths: list[Path], fmt: str | None = None) -> list[ImportReport]:
+def import_paths(
+    ws: Workspace, paths: list[Path], fmt: str | None = None, filters: Filters | None = None
+) -> list[ImportReport]:
     """Import listing files into the workspace's papers; the papers file is saved after each file."""
-    index = PaperIndex(ws.load_papers())
+    index = open_index(ws)
     reports = []
     for path in paths:
         full = path if path.is_absolute() else ws.root / path
         if not full.is_file():
             raise InputError(f"file not found: {full}", "check the path (relative to the workspace)")
-        parsed = parse_file(full, ws.rel(full), fmt)
+        parsed = parse_file(full, ws.rel(full), fmt, filters)
         report = ImportReport(ws.rel(full), parsed.format, parsed.read, skipped=parsed.skipped)
         for paper in parsed.papers:
             if index.upsert(paper) == "added":
                 report.added += 1
             else:
                 report.merged += 1
-        ws.save_papers(index.papers.values())
+        save_index(ws, index)
         reports.append(report)
     return reports
 
@@ -61,7 +64,8 @@ def import_configured(ws: Workspace) -> list[ImportReport]:
     """Import every file `[[sources.files]]` lists."""
     reports: list[ImportReport] = []
     for src in ws.config.sources.files:
-        reports += import_paths(ws, [Path(src.path)], src.format)
+        filters = Filters(src.categories, src.since, src.until, src.keywords)
+        reports += import_paths(ws, [Path(src.path)], src.format, filters)
     return reports
 
 

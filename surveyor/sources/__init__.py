@@ -1,46 +1,71 @@
 """Importers: read a listing file, detect its format, parse it into papers.
 
-Input: a path (and optionally a format name). Output: `Parsed` with papers and skipped records.
+Input: a path (and optionally a format name and snapshot filters). Output: `Parsed` with papers and
+skipped records. Detection reads only the first 64 KB, so a multi-gigabyte snapshot is streamed.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import InputError
-from . import abstracts, daily_readme, hf_listing, ids, jsonl
+from . import abstracts, awesome_md, bibtex, csvfile, daily_readme, hf_daily, hf_listing, ids, jsonl, snapshot
 from .base import Parsed, Skip
+from .snapshot import Filters
 
 Parser = Callable[[str, str], Parsed]
 FORMATS: dict[str, Parser] = {
     daily_readme.FORMAT: daily_readme.parse,
+    awesome_md.FORMAT: awesome_md.parse,
     hf_listing.FORMAT: hf_listing.parse,
+    hf_daily.FORMAT: hf_daily.parse,
     abstracts.FORMAT: abstracts.parse,
     jsonl.FORMAT: jsonl.parse,
+    csvfile.FORMAT: csvfile.parse,
+    bibtex.FORMAT: bibtex.parse,
     ids.FORMAT: ids.parse,
 }
+STREAMED = {snapshot.FORMAT}
+ALL_FORMATS = sorted([*FORMATS, *STREAMED])
 
 
-def detect_format(path: Path, text: str) -> str:
-    """Guess a listing's format from its name and content."""
-    head = text[:20000]
-    if path.suffix in (".jsonl", ".ndjson") or head.lstrip().startswith("{"):
+def detect_format(path: Path, head: str) -> str:
+    """Guess a listing's format from its name and its first 64 KB."""
+    suffix = path.suffix.lower()
+    start = head.lstrip()[:1]
+    if suffix == ".bib" or re.match(r"\s*@\w+\s*\{", head):
+        return bibtex.FORMAT
+    if suffix in (".csv", ".tsv"):
+        return csvfile.FORMAT
+    if start == "[" or (start == "{" and '"paper"' in head[:2000] and "\n{" not in head.strip()[:2000]):
+        return hf_daily.FORMAT
+    if start == "{" and '"submitter"' in head[:3000] and '"versions"' in head[:5000]:
+        return snapshot.FORMAT
+    if suffix in (".jsonl", ".ndjson") or start == "{":
         return jsonl.FORMAT
-    if "| **Title** |" in head or ("\n## " in head and "](https://arxiv.org/abs/" in head):
+    if "| **Title** |" in head or (
+        "\n## " in head and "](https://arxiv.org/abs/" in head and "<details>" in head
+    ):
         return daily_readme.FORMAT
     lines = [ln for ln in head.splitlines() if ln.strip()]
     if lines and sum(ln.lower().startswith("abstract:") for ln in lines) >= 0.8 * len(lines):
         return abstracts.FORMAT
     if ids.looks_like(head):
         return ids.FORMAT
+    if re.search(r"^#{1,6} ", head, re.M) and re.search(r"^\s*([-*+] .*\]\(|\|.*\]\()", head, re.M):
+        return awesome_md.FORMAT
     return hf_listing.FORMAT
+
+
+def _head(path: Path) -> str:
+    with path.open("rb") as fh:
+        return fh.read(65536).decode("utf-8", errors="replace")
 
 
 def read_text(path: Path) -> tuple[str, list[Skip]]:
     """The file's text; bytes that are not UTF-8 are replaced and reported by line."""
-    if not path.is_file():
-        raise InputError(f"file not found: {path}", "check the path (relative to the workspace)")
     raw = path.read_bytes()
     try:
         return raw.decode("utf-8-sig"), []
@@ -51,12 +76,16 @@ def read_text(path: Path) -> tuple[str, list[Skip]]:
         return text, notes
 
 
-def parse_file(path: Path, display: str, fmt: str | None = None) -> Parsed:
+def parse_file(path: Path, display: str, fmt: str | None = None, filters: Filters | None = None) -> Parsed:
     """Read and parse one listing; `display` is the path recorded in each paper's sources."""
-    text, notes = read_text(path)
-    fmt = fmt or detect_format(path, text)
+    if not path.is_file():
+        raise InputError(f"file not found: {path}", "check the path (relative to the workspace)")
+    fmt = fmt or detect_format(path, _head(path))
+    if fmt in STREAMED:
+        return snapshot.parse_path(path, display, filters or Filters())
     if fmt not in FORMATS:
-        raise InputError(f"unknown format `{fmt}` for {path}", f"use one of: {', '.join(sorted(FORMATS))}")
+        raise InputError(f"unknown format `{fmt}` for {path}", f"use one of: {', '.join(ALL_FORMATS)}")
+    text, notes = read_text(path)
     parsed = FORMATS[fmt](text, display)
     parsed.skipped = notes + parsed.skipped
     return parsed

@@ -1,29 +1,60 @@
-"""Find and merge duplicate papers: same arXiv id (any version), normalised title or abstract.
+"""Find and merge duplicate papers: same arXiv id (any version), same DOI, same normalised title,
+nearly the same title (rapidfuzz, blocked so it is not quadratic), or the same abstract.
 
-Input: the library's papers and new candidates. Output: the library with each candidate either
-added or merged into the paper it duplicates; merged records keep every source and the best of
-each field (the newest arXiv version's title and abstract, the fuller author list, all links).
+Input: the library's papers and new candidates. Output: the library with each candidate added or
+merged into the paper it duplicates, and a log of every merge (rule, score, and the incoming
+record as it was, so a wrong merge can be undone). Merged records keep every source and the best
+of each field (the newest arXiv version's title and abstract, the fuller author list, all links).
+Two papers marked distinct are never merged again.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+from rapidfuzz import fuzz
 
 from ..models import Paper, canonical_id
 from ..text import abstract_key, normalize_title
 
 Outcome = Literal["added", "merged"]
+FUZZY_MIN = 94.0  # rapidfuzz ratio of normalised titles; chosen for precision (see benchmarks/README.md)
+_STOP = frozenset("a an the of for and on in with to from via towards toward is are by at".split())
+
+
+class Merge(BaseModel):
+    """One merge: which record went into which paper, by what rule."""
+
+    model_config = ConfigDict(extra="forbid")
+    into: str
+    absorbed: str
+    rule: str  # arxiv-id, doi, title, fuzzy-title, abstract
+    score: float | None = None
+    record: Paper  # the incoming record as it was before the merge
+    before: Paper  # the library's paper as it was before the merge
 
 
 def _keys(paper: Paper) -> list[str]:
     keys = []
     if paper.arxiv_id:
-        keys.append("arxiv:" + paper.arxiv_id)
+        keys.append("arxiv-id:" + paper.arxiv_id)
+    if paper.doi:
+        keys.append("doi:" + paper.doi.lower().strip())
     if paper.title and normalize_title(paper.title):
         keys.append("title:" + normalize_title(paper.title))
-    if paper.abstract:
+    if paper.abstract and len(paper.abstract) > 80:
         keys.append("abstract:" + abstract_key(paper.abstract))
     return keys
+
+
+def blocks(title: str) -> list[str]:
+    """Blocking keys for fuzzy title matching: the first and the last four content words."""
+    words = [w for w in normalize_title(title).split() if w not in _STOP]
+    if len(words) < 3:
+        return []
+    return ["head:" + " ".join(words[:4]), "tail:" + " ".join(words[-4:])]
 
 
 def merge(old: Paper, new: Paper) -> Paper:
@@ -35,7 +66,7 @@ def merge(old: Paper, new: Paper) -> Paper:
         data[field] = getattr(first, field) or getattr(second, field)
     if old.abstract and new.abstract and not newer:
         data["abstract"] = max(old.abstract, new.abstract, key=len)
-    for field in ("arxiv_id", "doi", "venue", "year"):
+    for field in ("arxiv_id", "doi", "venue", "year", "acronym", "bibkey"):
         data[field] = getattr(old, field) or getattr(new, field)
     data["authors"] = max(old.authors, new.authors, key=len)
     data["categories"] = sorted(set(old.categories) | set(new.categories))
@@ -51,44 +82,85 @@ def merge(old: Paper, new: Paper) -> Paper:
     return Paper.model_validate(data)
 
 
-class PaperIndex:
-    """The library plus lookups by arXiv id, title key and abstract key."""
+def _conflict(a: Paper, b: Paper) -> bool:
+    """Evidence that two records are different papers whatever their titles say."""
+    if a.arxiv_id and b.arxiv_id and a.arxiv_id != b.arxiv_id:
+        return True
+    if a.doi and b.doi and a.doi.lower() != b.doi.lower():
+        return True
+    return bool(a.year and b.year and abs(a.year - b.year) > 1)
 
-    def __init__(self, papers: dict[str, Paper]) -> None:
+
+class PaperIndex:
+    """The library plus lookups by key and fuzzy-title blocks; merges are logged in `merges`."""
+
+    def __init__(self, papers: dict[str, Paper], distinct: set[frozenset[str]] | None = None) -> None:
         self.papers = dict(papers)
+        self.distinct = distinct or set()
+        self.merges: list[Merge] = []
         self._by_key: dict[str, str] = {}
+        self._blocks: dict[str, set[str]] = defaultdict(set)
         for paper in self.papers.values():
             self._index(paper)
 
     def _index(self, paper: Paper) -> None:
         for key in _keys(paper):
-            self._by_key.setdefault(key, paper.id)
+            self._by_key[key] = paper.id
+        for block in blocks(paper.title or ""):
+            self._blocks[block].add(paper.id)
 
-    def find(self, paper: Paper) -> str | None:
-        """The id of the library paper `paper` duplicates, if any."""
+    def _unindex(self, paper: Paper) -> None:
+        for block in blocks(paper.title or ""):
+            self._blocks[block].discard(paper.id)
+
+    def _allowed(self, paper: Paper, other: Paper) -> bool:
+        names = {paper.id, *paper.aliases}
+        others = {other.id, *other.aliases}
+        return not _conflict(paper, other) and not any(
+            frozenset((a, b)) in self.distinct for a in names for b in others
+        )
+
+    def find(self, paper: Paper) -> tuple[str, str, float | None] | None:
+        """(library id, rule, score) of the paper `paper` duplicates, if any."""
         for key in _keys(paper):
             found = self._by_key.get(key)
-            if found is None or found not in self.papers:
-                continue
-            other = self.papers[found].arxiv_id
-            if paper.arxiv_id and other and other != paper.arxiv_id:
-                continue  # same title, different arXiv ids: two papers
-            return found
-        return None
+            if found in self.papers and self._allowed(paper, self.papers[found]):
+                return found, key.split(":", 1)[0], None
+        if not paper.title:
+            return None
+        mine = normalize_title(paper.title)
+        best: tuple[float, str] | None = None
+        for block in blocks(paper.title):
+            for pid in self._blocks.get(block, ()):
+                other = self.papers[pid]
+                score = fuzz.ratio(mine, normalize_title(other.title or ""))
+                if (
+                    score >= FUZZY_MIN
+                    and self._allowed(paper, other)
+                    and (best is None or (score, pid) > best)
+                ):
+                    best = (score, pid)
+        return (best[1], "fuzzy-title", round(best[0], 1)) if best else None
 
     def upsert(self, paper: Paper) -> Outcome:
-        """Add `paper`, or merge it into the paper it duplicates."""
+        """Add `paper`, or merge it into the paper it duplicates (and log the merge)."""
         found = self.find(paper)
         if found is None:
-            if paper.id in self.papers:  # same derived id, keys disagree: keep both apart
+            if paper.id in self.papers:  # same derived id, but marked distinct: keep both apart
                 paper = paper.model_copy(update={"id": paper.id + "-2"})
             self.papers[paper.id] = paper
             self._index(paper)
             return "added"
-        merged = merge(self.papers[found], paper)
-        if merged.id != found:
-            del self.papers[found]
+        into, rule, score = found
+        old = self.papers[into]
+        merged = merge(old, paper)
+        self._unindex(old)
+        if merged.id != into:
+            del self.papers[into]
         self.papers[merged.id] = merged
-        for key in _keys(merged):
-            self._by_key[key] = merged.id
+        self._index(merged)
+        if not set(paper.sources) <= set(old.sources):  # re-importing the same listing is not a new merge
+            self.merges.append(
+                Merge(into=merged.id, absorbed=paper.id, rule=rule, score=score, record=paper, before=old)
+            )
         return "merged"

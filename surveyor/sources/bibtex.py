@@ -1,0 +1,75 @@
+"""BibTeX files (bibtexparser): title, authors, year, venue (booktitle/journal), arXiv eprint, DOI,
+URL, abstract; the entry key is kept so exports can reuse the author's own keys.
+
+Input: the .bib text. Output: papers; a block that does not parse is skipped with its line.
+"""
+
+from __future__ import annotations
+
+import re
+
+import bibtexparser
+
+from ..text import clean_space
+from .base import Parsed, Skip, make_paper
+
+FORMAT = "bibtex"
+_ACCENTS = {
+    "'": "\u0301",
+    "`": "\u0300",
+    '"': "\u0308",
+    "^": "\u0302",
+    "~": "\u0303",
+    "c": "\u0327",
+    "v": "\u030c",
+}
+
+
+def delatex(text: str) -> str:
+    """Plain text from a BibTeX field: accents composed, braces and simple commands dropped."""
+    import unicodedata
+
+    text = re.sub(r"\\([`'\"^~cv])\s*\{?\\?([A-Za-z])\}?", lambda m: m.group(2) + _ACCENTS[m.group(1)], text)
+    text = re.sub(r"\\(textbf|textit|emph|mathrm|texttt)\{([^{}]*)\}", r"\2", text)
+    text = text.replace("\\&", "&").replace("\\%", "%").replace("\\_", "_").replace("--", "–")
+    return clean_space(unicodedata.normalize("NFC", text.replace("{", "").replace("}", "")))
+
+
+def parse(text: str, file: str) -> Parsed:
+    """Parse a BibTeX file."""
+    out = Parsed(FORMAT)
+    library = bibtexparser.parse_string(text)
+    for block in library.failed_blocks:
+        out.read += 1
+        first = str(block.error).splitlines()[0] if str(block.error) else "syntax error"
+        out.skipped.append(Skip((block.start_line or 0) + 1, f"BibTeX block does not parse: {first[:120]}"))
+    for entry in library.entries:
+        out.read += 1
+        f = {k.lower(): delatex(str(v.value)) for k, v in entry.fields_dict.items()}
+        eprint = f.get("eprint") if f.get("archiveprefix", "arxiv").lower() == "arxiv" else None
+        url = f.get("url") or ""
+        if not (f.get("title") or eprint or "arxiv.org" in url):
+            out.skipped.append(
+                Skip((entry.start_line or 0) + 1, f"entry `{entry.key}` has no title, eprint or arXiv URL")
+            )
+            continue
+        venue = f.get("booktitle") or f.get("journal")
+        year = f.get("year", "")
+        out.papers.append(
+            make_paper(
+                file,
+                FORMAT,
+                (entry.start_line or 0) + 1,
+                title=f.get("title"),
+                abstract=f.get("abstract"),
+                url=url or None,
+                arxiv_id=eprint,
+                authors=[a.strip() for a in re.split(r"\s+and\s+", f.get("author", "")) if a.strip()],
+                year=int(year) if year.isdigit() else None,
+                venue=venue if venue and "arxiv" not in venue.lower() else None,
+                doi=f.get("doi"),
+                bibkey=entry.key,
+                links={"code": f.get("code")} if f.get("code") else None,
+            )
+        )
+    return out
