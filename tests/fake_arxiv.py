@@ -76,7 +76,9 @@ def feed(entries: list[Entry], total: int, start: int, per_page: int) -> str:
 
 
 def matches(entry: Entry, query: str) -> bool:
-    """The subset of arXiv query syntax the tests use."""
+    """The subset of arXiv query syntax the tests use (clauses joined by OR: any may match)."""
+    if " OR " in query and not query.startswith("("):
+        return any(matches(entry, clause) for clause in query.split(" OR "))
     cats = re.findall(r"cat:([\w.\-]+)", query)
     if cats and not set(cats) & set(entry.categories):
         return False

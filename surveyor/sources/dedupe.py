@@ -37,7 +37,7 @@ class Merge(BaseModel):
 
 
 def _keys(paper: Paper) -> list[str]:
-    keys = []
+    keys = [f"source:{s.file}:{s.line}" for s in paper.sources if s.line]  # re-imports find their own paper
     if paper.arxiv_id:
         keys.append("arxiv-id:" + paper.arxiv_id)
     if paper.doi:
@@ -82,6 +82,21 @@ def merge(old: Paper, new: Paper) -> Paper:
     return Paper.model_validate(data)
 
 
+def _name(title: str) -> str:
+    head = title.split(":", 1)[0] if ":" in title else ""
+    return normalize_title(head) if 0 < len(head.split()) <= 4 else ""
+
+
+def title_conflict(a: str, b: str) -> bool:
+    """Titles too alike for edit distance but naming different papers: different names before
+    the colon (VideoChat vs VideoChat2) or different numbers (Video-XL vs Video-XL-2)."""
+    na, nb = _name(a), _name(b)
+    if na and nb and na.replace(" ", "") != nb.replace(" ", ""):
+        return True
+    digits = lambda t: {w for w in normalize_title(t).split() if any(c.isdigit() for c in w)}  # noqa: E731
+    return digits(a) != digits(b) and not (digits(a) <= digits(b) or digits(b) <= digits(a))
+
+
 def _conflict(a: Paper, b: Paper) -> bool:
     """Evidence that two records are different papers whatever their titles say."""
     if a.arxiv_id and b.arxiv_id and a.arxiv_id != b.arxiv_id:
@@ -124,6 +139,8 @@ class PaperIndex:
         """(library id, rule, score) of the paper `paper` duplicates, if any."""
         for key in _keys(paper):
             found = self._by_key.get(key)
+            if found in self.papers and key.startswith("source:"):
+                return found, "same-source", None  # the very line this paper was imported from
             if found in self.papers and self._allowed(paper, self.papers[found]):
                 return found, key.split(":", 1)[0], None
         if not paper.title:
@@ -137,6 +154,7 @@ class PaperIndex:
                 if (
                     score >= FUZZY_MIN
                     and self._allowed(paper, other)
+                    and not title_conflict(paper.title, other.title or "")
                     and (best is None or (score, pid) > best)
                 ):
                     best = (score, pid)
@@ -154,12 +172,14 @@ class PaperIndex:
         into, rule, score = found
         old = self.papers[into]
         merged = merge(old, paper)
+        if merged.id != into and merged.id in self.papers:  # that id belongs to another (distinct) paper
+            merged = merged.model_copy(update={"id": into, "aliases": sorted(set(merged.aliases) - {into})})
         self._unindex(old)
         if merged.id != into:
             del self.papers[into]
         self.papers[merged.id] = merged
         self._index(merged)
-        if not set(paper.sources) <= set(old.sources):  # re-importing the same listing is not a new merge
+        if not paper.sources or not set(paper.sources) <= set(old.sources):  # a re-import is no new merge
             self.merges.append(
                 Merge(into=merged.id, absorbed=paper.id, rule=rule, score=score, record=paper, before=old)
             )
