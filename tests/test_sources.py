@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from surveyor.cli import app
 from surveyor.collect import resolve, unresolve
-from surveyor.library import duplicates, unmerge
+from surveyor.library import duplicates
 from surveyor.models import Paper
 from surveyor.pipeline import import_paths
 from surveyor.sources import detect_format, parse_file
@@ -97,7 +97,10 @@ def test_awesome_readme_sections_tables_bullets_and_linkless_papers() -> None:
 
 
 def test_csv_with_missing_and_extra_cells(tmp_path: Path) -> None:
-    text = "Title,Year,arXiv,Code\nA video paper,2024,2401.00001,https://github.com/a/b\nShort row,2023\nToo,many,cells,x,y\n,,\n"
+    text = (
+        "Title,Year,arXiv,Code\nA video paper,2024,2401.00001,https://github.com/a/b\n"
+        "Short row,2023\nToo,many,cells,x,y\n,,\n"
+    )
     parsed = parse_file(write(tmp_path, "list.csv", text), "list.csv")
     assert [p.id for p in parsed.papers][:2] == ["2401.00001", parsed.papers[1].id]
     assert parsed.papers[0].links["code"] == "https://github.com/a/b"
