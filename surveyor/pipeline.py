@@ -154,8 +154,12 @@ class BuildReport:
 
 
 def build(ws: Workspace, progress: Progress | None = None) -> BuildReport:
-    """Import the configured sources, classify what is new, export everything."""
+    """Import the configured files, fetch the configured arXiv queries, classify what is new, export."""
     imports = import_configured(ws)
+    if ws.config.sources.arxiv:
+        from .collect import fetch
+
+        fetch(ws, ws.config.sources.arxiv)
     report = classify_workspace(ws, progress=progress, command="build")
     return BuildReport(imports, report, export(ws))
 
@@ -180,6 +184,7 @@ def status(ws: Workspace) -> dict[str, Any]:
         "papers": len(papers),
         "with_arxiv_id": sum(1 for p in papers.values() if p.arxiv_id),
         "without_text": sum(1 for p in papers.values() if not p.has_text),
+        "without_arxiv_id": sum(1 for p in papers.values() if not p.arxiv_id),
         "human_decisions": sum(1 for pid in human if pid in papers),
         "machine_labels": len(current),
         "stale_labels": sum(1 for r in current if r.taxonomy_hash != taxonomy.hash),
