@@ -412,6 +412,7 @@ def status(
     for key in (
         "papers",
         "with_arxiv_id",
+        "without_arxiv_id",
         "without_text",
         "machine_labels",
         "human_decisions",
