@@ -111,7 +111,8 @@ def import_100k(tmp: Path) -> None:
     ws = workspace(tmp / "imp")
     wall, rss, out = cli("import", str(path), "-w", str(ws))
     print(
-        f"2. import: 100,000 papers into an empty workspace: {wall:.1f} s, peak RSS {rss:.0f} MB — {out.strip()}"
+        f"2. import: 100,000 papers into an empty workspace: {wall:.1f} s, peak RSS {rss:.0f} MB — "
+        f"{out.strip()}"
     )
 
 
@@ -163,8 +164,9 @@ def fetch_5000(tmp: Path) -> None:
         (r,) = fetch(ws, [ArxivQuery(query="video", max_results=None)])
         wall = time.perf_counter() - start
     print(
-        f"4. arXiv fetch: {r.received:,} results in {r.requests} requests (pages of 2,000, the API's largest); "
-        f"{wall:.2f} s with a 0.5 s delay, i.e. {r.requests - 1} waits = {0.5 * (r.requests - 1):.1f} s required"
+        f"4. arXiv fetch: {r.received:,} results in {r.requests} requests (pages of 2,000, the API's "
+        f"largest); {wall:.2f} s with a 0.5 s delay, i.e. {r.requests - 1} waits = "
+        f"{0.5 * (r.requests - 1):.1f} s required"
     )
 
 
