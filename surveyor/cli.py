@@ -433,25 +433,48 @@ def status(
 @handle_errors
 def graph(
     top: Annotated[int, typer.Option(help="How many benchmarks to list.")] = 15,
+    node: Annotated[str | None, typer.Option(help="Only papers filed under this taxonomy node.")] = None,
+    benchmark: Annotated[
+        str | None, typer.Option(help="List the methods evaluated on this benchmark.")
+    ] = None,
+    introduced: Annotated[bool, typer.Option(help="Benchmarks and datasets introduced, per year.")] = False,
+    shared: Annotated[bool, typer.Option(help="Methods that share at least two benchmarks.")] = False,
+    aliases: Annotated[bool, typer.Option(help="Benchmarks seen under other spellings, and why.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     workspace: WorkspaceOpt = Path("."),
 ) -> None:
-    """Print the benchmarks and datasets the most papers are evaluated on."""
-    from .graph import top_benchmarks
+    """Query the method-benchmark graph (default: the benchmarks the most papers are evaluated on)."""
+    from . import graph as g
     from .pipeline import load_library, workspace_graph
 
     ws = _workspace(workspace)
     lib = load_library(ws)
-    uses = top_benchmarks(workspace_graph(ws, lib), top)
-    if as_json:
-        typer.echo(json.dumps([u.__dict__ for u in uses], indent=2))
-        return
-    if not uses:
-        typer.echo("no benchmarks found yet: run `surveyor build` first")
-    for use in uses:
-        intro = lib.papers.get(use.introduced_by)
-        by = f"  (introduced by: {intro.display_title[:60]})" if intro else ""
-        typer.echo(f"{len(use.papers):4d}  {use.name} [{use.kind}]{by}")
+    built = workspace_graph(ws, lib)
+    if node and node not in ws.taxonomy:
+        raise SurveyorError(f"no taxonomy node `{node}`", "see the ids in the taxonomy file")
+    result: Any
+    if benchmark:
+        result = [{"name": n, "paper": p} for n, p in g.methods_on(built, benchmark)]
+        lines = [f"{r['name']}  ({r['paper']})" for r in result] or [f"nothing is evaluated on {benchmark!r}"]
+    elif introduced:
+        result = g.introduced_per_year(built)
+        lines = [f"{year or 'unknown'}: {', '.join(names)}" for year, names in result.items()]
+    elif shared:
+        result = [{"a": a, "b": b, "benchmarks": c} for a, b, c in g.shared_benchmarks(built)[:top]]
+        lines = [f"{r['a']} & {r['b']}: {', '.join(r['benchmarks'])}" for r in result]
+    elif aliases:
+        result = [{"name": n, "seen_as": s, "from": src} for n, s, src in g.alias_merges(built)]
+        lines = [f"{r['name']} <- {', '.join(r['seen_as'])}  [{r['from']}]" for r in result]
+    else:
+        uses = g.top_benchmarks_in(built, node, top) if node else g.top_benchmarks(built, top)
+        result = [u.__dict__ for u in uses]
+        lines = []
+        for use in uses:
+            intro = lib.papers.get(use.introduced_by)
+            by = f"  (introduced by: {intro.display_title[:60]})" if intro else ""
+            lines.append(f"{len(use.papers):4d}  {use.name} [{use.kind}]{by}")
+        lines = lines or ["no benchmarks found yet: run `surveyor build` first"]
+    typer.echo(json.dumps(result, indent=2) if as_json else "\n".join(lines))
 
 
 @app.command("eval")

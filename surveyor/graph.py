@@ -82,6 +82,7 @@ def build_graph(
             type="category",
             name=node.name,
             path=" > ".join(taxonomy.path_names(node.id)),
+            ancestors=" ".join(taxonomy.ancestors(node.id)),
         )
     for pid in sorted(records):
         rec = records[pid]
@@ -90,13 +91,19 @@ def build_graph(
     return graph
 
 
-def _entity(graph: nx.MultiDiGraph, name: str, kind: str, gazetteer: Gazetteer) -> str:
+def _entity(graph: nx.MultiDiGraph, name: str, kind: str, gazetteer: Gazetteer, surface: str = "") -> str:
     entry = gazetteer.lookup(name)
     canonical, kind = (entry.name, entry.kind) if entry else (name, kind)
     node = f"{kind}:{entity_key(canonical)}"
     if node not in graph:
         aliases = "; ".join(entry.aliases) if entry else ""
-        graph.add_node(node, type=kind, name=canonical, aliases=aliases, introduced_by="")
+        source = entry.source if entry else "pattern"
+        graph.add_node(
+            node, type=kind, name=canonical, aliases=aliases, introduced_by="", seen_as="", source=source
+        )
+    if surface and surface != canonical:  # why two spellings are one node: `surveyor graph --aliases`
+        seen = set(filter(None, graph.nodes[node]["seen_as"].split("; "))) | {surface}
+        graph.nodes[node]["seen_as"] = "; ".join(sorted(seen))
     return node
 
 
@@ -143,6 +150,7 @@ def _add_paper(
     )
     evaluated, introduced = relations(paper.title, paper.abstract, rec.paper_type, own, gazetteer)
     found = {m.name: m.sentence for m in evaluated + introduced}
+    surfaces = {m.name: m.surface for m in evaluated + introduced}
     for name in sorted(set(own) | {m.name for m in introduced}):
         if not usable_name(name):
             continue
@@ -163,7 +171,7 @@ def _add_paper(
         evidence = found.get(name) or _evidence(paper, name, gazetteer)
         if not evidence or not usable_name(name):
             continue  # an edge without a sentence to show for it is not kept
-        node = _entity(graph, name, "benchmark", gazetteer)
+        node = _entity(graph, name, "benchmark", gazetteer, surfaces.get(name, ""))
         if node != subject:
             graph.add_edge(
                 subject,
@@ -209,3 +217,91 @@ def graph_json(graph: nx.MultiDiGraph) -> str:
 def graph_graphml(graph: nx.MultiDiGraph) -> str:
     """GraphML text."""
     return "\n".join(nx.generate_graphml(graph)) + "\n"
+
+
+def top_benchmarks_in(graph: nx.MultiDiGraph, category: str, limit: int | None = None) -> list[BenchmarkUse]:
+    """Top benchmarks counting only papers filed under `category` or any node below it."""
+    inside = {
+        d["paper"]
+        for _, v, d in graph.edges(data=True)
+        if d["type"] == "in_category" and category in graph.nodes[v].get("ancestors", "").split()
+    }
+    uses = [
+        BenchmarkUse(u.name, u.kind, [p for p in u.papers if p in inside], u.introduced_by)
+        for u in top_benchmarks(graph)
+    ]
+    uses = sorted((u for u in uses if u.papers), key=lambda u: (-len(u.papers), u.name.lower()))
+    return uses[:limit] if limit else uses
+
+
+def methods_on(graph: nx.MultiDiGraph, benchmark: str) -> list[tuple[str, str]]:
+    """(method or paper name, paper id) of everything evaluated on `benchmark` (any spelling)."""
+    key = entity_key(benchmark)
+    out = set()
+    for node, data in graph.nodes(data=True):
+        spellings = [
+            data["name"],
+            *filter(None, (data.get("aliases", "") + "; " + data.get("seen_as", "")).split("; ")),
+        ]
+        if data["type"] in ENTITY_KINDS and key in {entity_key(s) for s in spellings}:
+            out |= {
+                (graph.nodes[u]["name"], d["paper"])
+                for u, _, d in graph.in_edges(node, data=True)
+                if d["type"] == "evaluated_on"
+            }
+    return sorted(out, key=lambda x: (x[0].lower(), x[1]))
+
+
+def introduced_per_year(graph: nx.MultiDiGraph) -> dict[int, list[str]]:
+    """Benchmarks and datasets by the year of the paper that introduced them (0: year unknown)."""
+    out: dict[int, set[str]] = {}
+    for u, v, d in graph.edges(data=True):
+        if d["type"] == "introduces":
+            out.setdefault(int(graph.nodes[u].get("year") or 0), set()).add(graph.nodes[v]["name"])
+    return {year: sorted(names, key=str.lower) for year, names in sorted(out.items())}
+
+
+def shared_benchmarks(graph: nx.MultiDiGraph, minimum: int = 2) -> list[tuple[str, str, list[str]]]:
+    """Pairs of methods (or papers) evaluated on at least `minimum` common benchmarks."""
+    by_subject: dict[str, set[str]] = {}
+    for u, v, d in graph.edges(data=True):
+        if d["type"] == "evaluated_on":
+            by_subject.setdefault(graph.nodes[u]["name"], set()).add(graph.nodes[v]["name"])
+    names = sorted(by_subject)
+    pairs = [
+        (a, b, sorted(by_subject[a] & by_subject[b])) for i, a in enumerate(names) for b in names[i + 1 :]
+    ]
+    return sorted((p for p in pairs if len(p[2]) >= minimum), key=lambda p: (-len(p[2]), p[0], p[1]))
+
+
+def alias_merges(graph: nx.MultiDiGraph) -> list[tuple[str, list[str], str]]:
+    """Benchmarks seen under other spellings: (canonical name, spellings, where the name comes from)."""
+    return sorted(
+        (d["name"], d["seen_as"].split("; "), d.get("source", ""))
+        for _, d in graph.nodes(data=True)
+        if d["type"] in ENTITY_KINDS and d.get("seen_as")
+    )
+
+
+@dataclass
+class BenchmarkRow:
+    """One row of the survey's benchmark table and the README's Benchmarks section."""
+
+    name: str
+    kind: str
+    introduced_by: str  # paper id, or ""
+    evaluated: list[str]  # method or paper names, alphabetical
+
+
+def benchmark_rows(graph: nx.MultiDiGraph) -> list[BenchmarkRow]:
+    """The data behind the benchmark table: every benchmark used or introduced, most used first."""
+    rows = []
+    for use in top_benchmarks(graph):
+        node = f"{use.kind}:{entity_key(use.name)}"
+        names = {
+            graph.nodes[u]["name"]
+            for u, _, d in graph.in_edges(node, data=True)
+            if d["type"] == "evaluated_on"
+        }
+        rows.append(BenchmarkRow(use.name, use.kind, use.introduced_by, sorted(names, key=str.lower)))
+    return rows

@@ -119,13 +119,20 @@ def workspace_graph(ws: Workspace, lib: Library) -> nx.MultiDiGraph:
 
 
 def export_graph(ws: Workspace, lib: Library) -> Written:
-    """Write output/graph/graph.graphml and graph.json (node-link)."""
+    """Write output/graph/: graph.graphml, graph.json (node-link), graph.dot, and the benchmark-category
+    structure as benchmarks.mmd (Mermaid) and benchmarks.svg."""
+    from .export.graph_formats import to_dot, to_mermaid, to_svg
+
     graph = workspace_graph(ws, lib)
     folder = ws.output_dir / "graph"
-    return [
-        (folder / "graph.graphml", atomic_write_text(folder / "graph.graphml", graph_graphml(graph))),
-        (folder / "graph.json", atomic_write_text(folder / "graph.json", graph_json(graph))),
-    ]
+    texts = {
+        "graph.graphml": graph_graphml(graph),
+        "graph.json": graph_json(graph),
+        "graph.dot": to_dot(graph),
+        "benchmarks.mmd": to_mermaid(graph),
+        "benchmarks.svg": to_svg(graph),
+    }
+    return [(folder / name, atomic_write_text(folder / name, text)) for name, text in texts.items()]
 
 
 EXPORTERS: dict[str, Callable[[Workspace, Library], Written]] = {

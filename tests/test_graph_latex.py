@@ -214,3 +214,49 @@ def test_offline_extraction_on_the_hand_checked_halves(
         gold = {entity_key(e.name if (e := gazetteer.lookup(n)) else n) for n in row["evaluated_on"]}
         tp, fp, fn = tp + len(predicted & gold), fp + len(predicted - gold), fn + len(gold - predicted)
     assert tp / (tp + fp) >= min_precision and tp / (tp + fn) >= min_recall, (tp, fp, fn)
+
+
+def test_graph_queries(built: Workspace) -> None:
+    from surveyor import graph as g
+
+    graph = workspace_graph(built, load_library(built))
+    anomaly = [u.name for u in g.top_benchmarks_in(graph, "app-anomaly", 3)]
+    assert anomaly[:2] == ["UCF-Crime", "XD-Violence"]
+    everywhere = {u.name: len(u.papers) for u in g.top_benchmarks(graph)}
+    assert all(len(u.papers) <= everywhere[u.name] for u in g.top_benchmarks_in(graph, "watch"))
+    on_mme = g.methods_on(graph, "VideoMME")  # an alias finds the canonical Video-MME
+    assert len({p for _, p in on_mme}) == everywhere["Video-MME"]
+    assert ("Apollo", "LongVideoBench") in {(a, c) for a, _, cs in g.shared_benchmarks(graph) for c in cs}
+    per_year = g.introduced_per_year(graph)
+    assert "MVBench" in {n for names in per_year.values() for n in names}
+    merged = {name: spellings for name, spellings, _ in g.alias_merges(graph)}
+    assert "Egoschema" in merged["EgoSchema"] and "Next-QA" in merged["NExT-QA"]
+    rows = {r.name: r for r in g.benchmark_rows(graph)}
+    assert "Apollo" in rows["MLVU"].evaluated and rows["MVBench"].introduced_by
+
+
+def test_graph_text_exports(built: Workspace) -> None:
+    import xml.etree.ElementTree as ET
+
+    folder = built.output_dir / "graph"
+    dot = (folder / "graph.dot").read_text()
+    assert dot.startswith("digraph surveyor {") and '-> "benchmark:videomme" [label="evaluated_on"]' in dot
+    mermaid = (folder / "benchmarks.mmd").read_text()
+    assert mermaid.startswith("flowchart LR") and 'b_Video_MME(["Video-MME"])' in mermaid
+    assert re.search(r"c_Watching -- \d+ --> b_Video_MME", mermaid)
+    svg = ET.fromstring((folder / "benchmarks.svg").read_text())
+    texts = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+    assert "Watching" in texts and any(t and t.startswith("Video-MME (") for t in texts)
+
+
+def test_cli_graph_queries(built: Workspace) -> None:
+    from typer.testing import CliRunner
+
+    from surveyor.cli import app
+
+    run = CliRunner().invoke
+    assert "UCF-Crime" in run(app, ["graph", "--node", "app-anomaly", "-w", str(built.root)]).output
+    assert "Apollo" in run(app, ["graph", "--benchmark", "Video MME", "-w", str(built.root)]).output
+    assert "Egoschema" in run(app, ["graph", "--aliases", "-w", str(built.root)]).output
+    bad = run(app, ["graph", "--node", "nope", "-w", str(built.root)])
+    assert bad.exit_code == 1 and "no taxonomy node `nope`" in bad.output

@@ -63,6 +63,9 @@ def test_committed_example_output_is_current(example: Path) -> None:
     names = sorted(p.relative_to(generated).as_posix() for p in generated.rglob("*") if p.is_file())
     assert names == [
         "README.md",
+        "graph/benchmarks.mmd",
+        "graph/benchmarks.svg",
+        "graph/graph.dot",
         "graph/graph.graphml",
         "graph/graph.json",
         "survey/main.tex",

@@ -50,6 +50,7 @@ class Mention:
     name: str
     kind: str
     sentence: str
+    surface: str = ""  # the spelling in the text, when it differs from the canonical name
 
 
 def _surface_pattern(surface: str) -> str:
@@ -109,7 +110,7 @@ class Gazetteer:
                 key = entity_key(entry.name if entry else name)
                 if key not in found and key not in exclude:
                     found[key] = Mention(
-                        entry.name if entry else name, entry.kind if entry else "benchmark", sentence
+                        entry.name if entry else name, entry.kind if entry else "benchmark", sentence, name
                     )
         keys = [k for k in found if k not in exclude]
         # a shortened form of a name found in the same text is the same entity ("RoboSpatial")
@@ -126,7 +127,7 @@ class Gazetteer:
                     continue
                 entry = self.lookup(match.group(0))
                 if entry is not None and entry.name not in found:
-                    found[entry.name] = Mention(entry.name, entry.kind, sentence)
+                    found[entry.name] = Mention(entry.name, entry.kind, sentence, match.group(0))
         return list(found.values())
 
 
