@@ -10,13 +10,12 @@ recall over (paper, benchmark) pairs for each half, and the misses and false hit
 from __future__ import annotations
 
 import json
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from surveyor.extract.benchmarks import Gazetteer, entity_key, relations  # noqa: E402
 from surveyor.extract.papers import paper_type  # noqa: E402
@@ -24,21 +23,12 @@ from surveyor.extract.papers import paper_type  # noqa: E402
 
 def library_gazetteer() -> Gazetteer:
     """The gazetteer `surveyor graph` builds for the bundled example."""
-    from surveyor.graph import build_gazetteer
-    from surveyor.pipeline import build, load_library
-    from surveyor.store import Workspace
+    from _example import built_example
 
-    with tempfile.TemporaryDirectory() as tmp:
-        ws_dir = Path(tmp) / "examples" / "video-understanding"
-        shutil.copytree(
-            ROOT / "examples" / "video-understanding", ws_dir, ignore=shutil.ignore_patterns("data")
-        )
-        shutil.copytree(ROOT / "taxonomies", Path(tmp) / "taxonomies")
-        ws = Workspace(ws_dir)
-        ws.config.export.dir = str(Path(tmp) / "out")
-        build(ws)
-        lib = load_library(ws)
-        return build_gazetteer(ws.root, lib.papers, lib.labels)
+    from surveyor.graph import build_gazetteer
+
+    ws, lib = built_example()
+    return build_gazetteer(ws.root, lib.papers, lib.labels)
 
 
 def score(path: Path, gazetteer: Gazetteer, show: bool) -> tuple[float, float, int]:

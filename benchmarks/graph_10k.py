@@ -8,31 +8,21 @@ the library's own). Prints the time, nodes and edges.
 
 from __future__ import annotations
 
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from surveyor.graph import build_gazetteer, build_graph  # noqa: E402
-from surveyor.pipeline import build, load_library  # noqa: E402
-from surveyor.store import Workspace  # noqa: E402
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        ws_dir = Path(tmp) / "examples" / "video-understanding"
-        shutil.copytree(
-            ROOT / "examples" / "video-understanding", ws_dir, ignore=shutil.ignore_patterns("data")
-        )
-        shutil.copytree(ROOT / "taxonomies", Path(tmp) / "taxonomies")
-        ws = Workspace(ws_dir)
-        ws.config.export.dir = str(Path(tmp) / "out")
-        build(ws)
-        lib = load_library(ws)
+    from _example import built_example
+
+    ws, lib = built_example()
     seeds = [(lib.papers[pid], rec) for pid, rec in sorted(lib.labels.items()) if pid in lib.papers]
     papers, records = {}, {}
     for i in range(10_000):

@@ -17,6 +17,7 @@ from ..models import Paper
 from ..text import clean_space, parse_arxiv_id
 from .base import Parsed, Skip, make_paper
 from .daily_readme import split_row
+from .venue import venue_from_comment
 
 FORMAT = "awesome"
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -180,9 +181,8 @@ def _bullet(doc: Doc, file: str, number: int, body: str, path: tuple[str, ...]) 
     code = next((u for _, u in links if _CODE_HOST.match(u)), None)
     rest = _LINK.sub("", body)
     year = _YEAR.search(rest)
-    venue = re.search(
-        r"\b(CVPR|ICCV|ECCV|NeurIPS|ICLR|ICML|AAAI|ACL|EMNLP|NAACL|WACV|ACM MM|TPAMI|IJCV|TIP|arXiv)\b", rest
-    )
+    known = venue_from_comment(rest)
+    venue = known[0] if known else ""
     _add(
         doc,
         file,
@@ -192,7 +192,7 @@ def _bullet(doc: Doc, file: str, number: int, body: str, path: tuple[str, ...]) 
         url,
         code,
         int(year.group(0)) if year else None,
-        venue.group(1) if venue else "",
+        venue,
         "",
     )
 
