@@ -21,7 +21,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,24 +139,13 @@ def dedupe_100k() -> None:
 
 
 def fetch_5000(tmp: Path) -> None:
-    from fake_arxiv import Entry, FakeArxiv
+    from fake_arxiv import FakeArxiv, dated_entries
 
     from surveyor.collect import fetch
     from surveyor.config import ArxivQuery
     from surveyor.store import Workspace
 
-    day = date(2024, 1, 1)
-    entries = [
-        Entry(
-            f"2401.{i:05d}",
-            1,
-            f"Video paper {i}",
-            "Video.",
-            (day + timedelta(i % 300)).isoformat(),
-            (day + timedelta(i % 300)).isoformat(),
-        )
-        for i in range(5000)
-    ]
+    entries = dated_entries(5000)
     with FakeArxiv(entries) as api:
         ws = Workspace(workspace(tmp / "fetch", f'[arxiv]\napi_url = "{api.url}"\ndelay = 0.5\n'))
         start = time.perf_counter()

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
+import json
+import os
 import shutil
+import signal
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -77,3 +83,43 @@ def write_workspace(root: Path, config: str = "", taxonomy: str | None = None) -
     (root / "taxonomy.yaml").write_text(taxonomy if taxonomy is not None else TAXONOMY.read_text())
     (root / "surveyor.toml").write_text('title = "Test list"\ntaxonomy = "taxonomy.yaml"\n' + config)
     return root
+
+
+CLI = [sys.executable, "-c", "from surveyor.cli import main; main()"]
+
+
+def cli_env(drop: tuple[str, ...] = ()) -> dict[str, str]:
+    """The environment for a `surveyor` subprocess: this checkout importable, `drop` unset."""
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def run_cli(
+    *args: str, cwd: Path | None = None, drop_env: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    """Run the real `surveyor` entry point in a subprocess, as a user would."""
+    return subprocess.run(
+        [*CLI, *args], cwd=cwd, capture_output=True, text=True, timeout=60, env=cli_env(drop_env)
+    )
+
+
+def kill_mid_run(ws_root: Path, *args: str, min_lines: int) -> list[dict]:
+    """Start `surveyor classify ARGS -w WS`, kill -9 it once its journal holds `min_lines` records,
+    and return the records it had finished (a last line cut short by the kill is left out)."""
+    proc = subprocess.Popen(
+        [*CLI, "classify", *args, "-w", str(ws_root)],
+        env=cli_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    journal = ws_root / ".surveyor" / "journal-labels.jsonl"
+    deadline = time.time() + 60
+    while time.time() < deadline and (
+        not journal.is_file() or len(journal.read_text().splitlines()) < min_lines
+    ):
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    return [json.loads(line) for line in journal.read_text().splitlines()[:-1]]

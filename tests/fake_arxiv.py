@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -59,6 +60,22 @@ class Entry:
             f'type="application/pdf"/><arxiv:primary_category term="{self.categories[0]}" '
             f'scheme="http://arxiv.org/schemas/atom"/>{cats}</entry>'
         )
+
+
+def dated_entries(n: int, prefix: str = "2401", summary: str = "Video.", days: int = 300) -> list[Entry]:
+    """`n` synthetic video papers, one submission day after another (cycling every `days` days)."""
+    first = date(2024, 1, 1)
+    return [
+        Entry(
+            f"{prefix}.{i:05d}",
+            1,
+            f"Video paper {i}",
+            summary,
+            (first + timedelta(i % days)).isoformat(),
+            (first + timedelta(i % days)).isoformat(),
+        )
+        for i in range(n)
+    ]
 
 
 def feed(entries: list[Entry], total: int, start: int, per_page: int) -> str:

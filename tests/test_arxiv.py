@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
 from conftest import SEEDS, write_workspace
-from fake_arxiv import Entry, FakeArxiv, seed_entries
+from fake_arxiv import Entry, FakeArxiv, dated_entries, seed_entries
 from typer.testing import CliRunner
 
 from surveyor.cli import app
@@ -61,18 +61,7 @@ def test_incremental_fetch_asks_only_for_what_is_new(tmp_path: Path) -> None:
 
 
 def test_5000_results_in_the_fewest_polite_requests(tmp_path: Path) -> None:
-    day = date(2024, 1, 1)
-    many = [
-        Entry(
-            f"2401.{i:05d}",
-            1,
-            f"Video paper {i}",
-            "Video.",
-            (day + timedelta(i % 300)).isoformat(),
-            (day + timedelta(i % 300)).isoformat(),
-        )
-        for i in range(5000)
-    ]
+    many = dated_entries(5000)
     with FakeArxiv(many) as api:
         ws = ws_for(tmp_path, api.url, "")
         (ws.root / "surveyor.toml").write_text(
@@ -89,18 +78,7 @@ def test_5000_results_in_the_fewest_polite_requests(tmp_path: Path) -> None:
 
 
 def test_faults_are_retried_and_nothing_is_lost_or_doubled(tmp_path: Path) -> None:
-    day = date(2024, 1, 1)
-    many = [
-        Entry(
-            f"2402.{i:05d}",
-            1,
-            f"Video paper {i}",
-            "Video. " * 20,
-            (day + timedelta(i)).isoformat(),
-            (day + timedelta(i)).isoformat(),
-        )
-        for i in range(250)
-    ]
+    many = dated_entries(250, prefix="2402", summary="Video. " * 20, days=1000)
     with FakeArxiv(many, faults=["503", None, "429", "empty", "cut", None, None]) as api:
         ws = ws_for(tmp_path, api.url)
         client = fetcher(ws)

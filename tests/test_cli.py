@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import write_workspace
+from conftest import run_cli, write_workspace
 from typer.testing import CliRunner
 
 from surveyor.cli import app
@@ -57,17 +56,6 @@ def test_every_command_has_help(command: list[str]) -> None:
 def test_workspace_commands_take_the_workspace_option() -> None:
     for command in ("import", "classify", "export", "build", "status", "graph", "label", "review"):
         assert "--workspace" in runner.invoke(app, [command, "--help"]).output, command
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run the real `surveyor` entry point in a subprocess, as a user would."""
-    return subprocess.run(
-        [sys.executable, "-c", "from surveyor.cli import main; main()", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def assert_user_error(result: subprocess.CompletedProcess[str], *pieces: str) -> None:

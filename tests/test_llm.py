@@ -4,15 +4,11 @@ synthetic replies in the documented formats), faults included."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, write_workspace
+from conftest import ROOT, kill_mid_run, run_cli, write_workspace
 from fake_openai import FakeOpenAI, keyword_oracle
 from typer.testing import CliRunner
 
@@ -156,23 +152,8 @@ def test_retry_after_seconds_is_honoured(tmp_path: Path) -> None:
 
 def test_no_api_key_is_one_line_suggesting_offline(tmp_path: Path) -> None:
     ws = write_workspace(tmp_path / "ws")
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "SURVEYOR_API_KEY")}
-    env["PYTHONPATH"] = str(ROOT)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from surveyor.cli import main; main()",
-            "classify",
-            "--backend",
-            "openai",
-            "-w",
-            str(ws),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
+    done = run_cli(
+        "classify", "--backend", "openai", "-w", str(ws), drop_env=("OPENAI_API_KEY", "SURVEYOR_API_KEY")
     )
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.startswith("error: no API key for backend 'openai'")
@@ -340,31 +321,7 @@ def test_collect_from_a_results_file_made_elsewhere(tmp_path: Path) -> None:
 def test_kill_9_then_resume_pays_once_per_finished_paper(tmp_path: Path) -> None:
     with FakeOpenAI(oracle(), latency=0.05) as fake:
         ws = make_ws(tmp_path, fake.url, n=60, extra="concurrency = 2\n", name="killed")
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                "from surveyor.cli import main; main()",
-                "classify",
-                "--backend",
-                "openai",
-                "-w",
-                str(ws.root),
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        journal = ws.state_dir / "journal-labels.jsonl"
-        deadline = time.time() + 60
-        while time.time() < deadline and (
-            not journal.is_file() or len(journal.read_text().splitlines()) < 10
-        ):
-            time.sleep(0.01)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-        finished = [json.loads(x)["paper"] for x in journal.read_text().splitlines()[:-1]]
+        finished = [r["paper"] for r in kill_mid_run(ws.root, "--backend", "openai", min_lines=10)]
         assert 0 < len(finished) < 60
         classify_workspace(Workspace(ws.root), backend="openai")
         titles = {p.id: p.title for p in ws.load_papers().values()}

@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-from conftest import ROOT, write_workspace
+from conftest import ROOT, kill_mid_run, write_workspace
 from typer.testing import CliRunner
 
 from surveyor.classify.runner import classify_workspace
@@ -202,28 +196,8 @@ def _big_workspace(tmp_path: Path, n: int) -> Workspace:
 
 def test_kill_9_mid_classification_then_resume_loses_nothing(tmp_path: Path) -> None:
     ws = _big_workspace(tmp_path, 4000)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from surveyor.cli import main; main()",
-            "classify",
-            "-w",
-            str(ws.root),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    journaled = kill_mid_run(ws.root, min_lines=200)
     journal = ws.state_dir / "journal-labels.jsonl"
-    deadline = time.time() + 60
-    while time.time() < deadline and (not journal.is_file() or journal.stat().st_size < 50_000):
-        time.sleep(0.01)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert proc.returncode == -signal.SIGKILL
-    journaled = [json.loads(line) for line in journal.read_text().splitlines()[:-1]]
     assert 0 < len(journaled) < 4000, "the kill must land mid-run"
     first_run = journaled[0]["run_id"]
     report = classify_workspace(Workspace(ws.root))
