@@ -66,7 +66,6 @@ def test_example_graph_names_real_benchmarks_with_evidence(built: Workspace) -> 
         if data["type"] == "evaluated_on":
             paper = lib.papers[data["paper"]]
             assert data["evidence"] in paper.text
-            gaz = Gazetteer([Entry(graph.nodes[v]["name"], "benchmark")])
             entry_aliases = graph.nodes[v]["aliases"].split("; ") if graph.nodes[v]["aliases"] else []
             gaz = Gazetteer([Entry(graph.nodes[v]["name"], "benchmark", tuple(entry_aliases))])
             found = {m.name for m in gaz.find_all(data["evidence"])}

@@ -6,7 +6,7 @@ import json
 import resource
 from pathlib import Path
 
-from conftest import ROOT, SEEDS, write_workspace
+from conftest import SEEDS, write_workspace
 from fake_arxiv import Entry, FakeArxiv
 from typer.testing import CliRunner
 
@@ -331,4 +331,3 @@ def test_every_seed_tricky_case_still_holds(tmp_path: Path) -> None:
     import_paths(w, sorted(SEEDS.glob("0*.txt")))
     assert len(w.load_papers()) == 380
     assert sum(1 for m in duplicates(w)) == 26
-    assert ROOT.exists()
