@@ -20,16 +20,9 @@ from surveyor.graph import build_gazetteer, build_graph  # noqa: E402
 
 
 def main() -> None:
-    from _example import built_example
+    from _example import scaled_example
 
-    ws, lib = built_example()
-    seeds = [(lib.papers[pid], rec) for pid, rec in sorted(lib.labels.items()) if pid in lib.papers]
-    papers, records = {}, {}
-    for i in range(10_000):
-        paper, rec = seeds[i % len(seeds)]
-        pid = f"{paper.id}-{i}"
-        papers[pid] = paper.model_copy(update={"id": pid})
-        records[pid] = rec.model_copy(update={"paper": pid})
+    ws, papers, records = scaled_example(10_000)
     start = time.perf_counter()
     gazetteer = build_gazetteer(None, papers, records)
     graph = build_graph(ws.taxonomy, papers, records, gazetteer)

@@ -358,6 +358,13 @@ def _print_classify(report: Any) -> None:
 @handle_errors
 def export_(
     what: Annotated[str, typer.Argument(help="What to write: awesome, survey, bib, graph or all.")] = "all",
+    arxiv: Annotated[
+        bool,
+        typer.Option("--arxiv", help="Compile the survey; ship main.bbl beside main.tex (needs TeX)."),
+    ] = False,
+    to: Annotated[
+        list[str] | None, typer.Option("--to", help="Also convert the survey with pandoc: docx, html, md.")
+    ] = None,
     workspace: WorkspaceOpt = Path("."),
 ) -> None:
     """Write exports under the workspace's output folder."""
@@ -365,8 +372,38 @@ def export_(
 
     if what != "all" and what not in EXPORTERS:
         raise SurveyorError(f"unknown export `{what}`", f"choose one of: all, {', '.join(EXPORTERS)}")
-    for path, changed in export(_workspace(workspace), what):
+    for path, changed in export(_workspace(workspace), what, arxiv=arxiv, to=to or []):
         typer.echo(f"{'wrote' if changed else 'unchanged'} {path.resolve()}")
+
+
+@app.command()
+@handle_errors
+def draft(
+    node: Annotated[str | None, typer.Option("--node", help="Only this node and the nodes below it.")] = None,
+    backend: Annotated[
+        str | None,
+        typer.Option("--backend", help="offline (template) or openai (default: [classify] backend)."),
+    ] = None,
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """Draft related-work paragraphs per node; every citation and citing sentence is checked."""
+    from .pipeline import draft as run_draft
+
+    ws = _workspace(workspace)
+    chosen = backend or ("openai" if ws.config.classify.backend == "openai" else "offline")
+    report, written = run_draft(ws, node, chosen)
+    for path, changed in written:
+        typer.echo(f"{'wrote' if changed else 'unchanged'} {path.resolve()}")
+    for node_id, key, why in report.removed:
+        typer.echo(f"removed citation {key} from {node_id}: {why}")
+    for note in report.notes:
+        typer.echo(f"note: {note}")
+    typer.echo(
+        f"drafted {len(report.drafts)} nodes with {report.backend}: {report.citing} citing sentences, "
+        f"{report.unsupported} unsupported by their abstracts ({report.unsupported_share:.0%}), "
+        f"{len(report.removed)} citations removed"
+        + (f"; {report.requests} requests, ${report.cost:.4f}" if report.requests else "")
+    )
 
 
 @app.command()

@@ -10,7 +10,7 @@ import re
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -108,6 +108,12 @@ class ExportConfig(_Section):
     dir: str = "output"
     readme: str = "README.md"  # relative to `dir`
     newest_first: bool = True
+    style: Literal["bullets", "table"] = "bullets"  # how the README lists papers
+    mindmap: bool = True  # a Mermaid mind map of the taxonomy in the README
+    chart: bool = True  # a papers-per-year chart (PNG, with its data as CSV) beside the README
+    benchmarks: int = Field(default=30, ge=0)  # rows of the README's Benchmarks section (0: none)
+    contributing: bool = True  # write contributing.md beside the README when it is missing
+    arxiv: bool = False  # also write survey/main.bbl (arXiv runs no BibTeX) whenever TeX is installed
 
 
 class Config(_Section):

@@ -291,6 +291,7 @@ class BenchmarkRow:
     kind: str
     introduced_by: str  # paper id, or ""
     evaluated: list[str]  # method or paper names, alphabetical
+    papers: list[str]  # ids of the papers evaluated on it
 
 
 def benchmark_rows(graph: nx.MultiDiGraph) -> list[BenchmarkRow]:
@@ -303,5 +304,7 @@ def benchmark_rows(graph: nx.MultiDiGraph) -> list[BenchmarkRow]:
             for u, _, d in graph.in_edges(node, data=True)
             if d["type"] == "evaluated_on"
         }
-        rows.append(BenchmarkRow(use.name, use.kind, use.introduced_by, sorted(names, key=str.lower)))
+        rows.append(
+            BenchmarkRow(use.name, use.kind, use.introduced_by, sorted(names, key=str.lower), use.papers)
+        )
     return rows

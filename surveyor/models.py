@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .text import abstract_key, normalize_title, short_hash
+from .text import abstract_key, normalize_title, short_hash, untex
 
 PaperType = Literal["method", "benchmark", "dataset", "survey", "analysis", "other"]
 PAPER_TYPES: tuple[str, ...] = ("method", "benchmark", "dataset", "survey", "analysis", "other")
@@ -89,7 +89,7 @@ class Paper(Record):
     def display_title(self) -> str:
         """The title, or a stand-in built from the id or the abstract's first words."""
         if self.title:
-            return self.title
+            return untex(self.title)
         if self.abstract:
             words = self.abstract.split()
             return "Untitled: " + " ".join(words[:12]) + ("…" if len(words) > 12 else "")

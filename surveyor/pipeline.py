@@ -5,25 +5,30 @@ Each returns a report the CLI prints; none prints anything itself.
 
 from __future__ import annotations
 
+import re
+import shutil
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
 from .classify.runner import ClassifyReport, Progress, classify_workspace, rekey
 from .errors import InputError
-from .export.awesome import render_body, render_readme
+from .export.awesome import group_by_node, render_body, render_readme
 from .export.latex import render_bib, render_main
-from .graph import build_gazetteer, build_graph, graph_graphml, graph_json
+from .graph import benchmark_rows, build_gazetteer, build_graph, graph_graphml, graph_json
 from .library import open_index, save_index
 from .models import Classification, Paper
 from .sources import parse_file
 from .sources.base import Skip
 from .sources.snapshot import Filters
-from .store import Workspace, atomic_write_text, effective_labels
+from .store import Workspace, atomic_write_bytes, atomic_write_text, effective_labels
+
+if TYPE_CHECKING:
+    from .draft import DraftReport
 
 
 @dataclass
@@ -75,6 +80,7 @@ class Library:
 
     papers: dict[str, Paper]
     labels: dict[str, Classification]
+    graph: nx.MultiDiGraph | None = None  # built on first use by `workspace_graph`
 
 
 def load_library(ws: Workspace) -> Library:
@@ -88,22 +94,61 @@ Written = list[tuple[Path, bool]]
 
 
 def export_awesome(ws: Workspace, lib: Library) -> Written:
-    """Write the Awesome README (text outside its markers kept)."""
-    body = render_body(ws.taxonomy, lib.papers, lib.labels, ws.config.export.newest_first)
-    path = ws.output_dir / ws.config.export.readme
+    """Write the Awesome README (text outside its markers kept), its chart (PNG + CSV) in `assets/`
+    beside it, and `contributing.md` when there is none."""
+    from .export.awesome import ReadmeOptions, contributing_text
+
+    cfg = ws.config.export
+    path = ws.output_dir / cfg.readme
+    written: Written = []
+    chart_rel = None
+    if cfg.chart:
+        from .export.chart import chart_csv, chart_png, per_year
+
+        counts = per_year(ws.taxonomy, lib.papers, lib.labels)
+        chart_rel = "assets/papers-per-year.png"
+        data = path.parent / "assets" / "papers-per-year.csv"
+        data_changed = atomic_write_text(data, chart_csv(counts))
+        written.append((data, data_changed))
+        png = path.parent / chart_rel
+        if data_changed or not png.exists():  # the picture is redrawn only when its numbers change
+            written.append((png, atomic_write_bytes(png, chart_png(counts, "Papers per year"))))
+        else:
+            written.append((png, False))
+    rows = benchmark_rows(workspace_graph(ws, lib)) if cfg.benchmarks else []
+    options = ReadmeOptions(
+        style=cfg.style,
+        newest_first=cfg.newest_first,
+        mindmap=cfg.mindmap,
+        chart=chart_rel,
+        benchmarks=cfg.benchmarks,
+        contributing="contributing.md" if cfg.contributing else None,
+    )
+    body = render_body(ws.taxonomy, lib.papers, lib.labels, options, rows, ws.config.title)
     existing = path.read_text(encoding="utf-8") if path.is_file() else None
     description = ws.config.description or ws.taxonomy.description
     text = render_readme(ws.config.title, description, body, existing)
-    return [(path, atomic_write_text(path, text))]
+    written.insert(0, (path, atomic_write_text(path, text)))
+    guide = path.parent / "contributing.md"
+    if cfg.contributing and not guide.exists():
+        written.append((guide, atomic_write_text(guide, contributing_text(ws.config.title))))
+    return written
+
+
+def survey_texts(ws: Workspace, lib: Library) -> tuple[str, str, dict[str, str]]:
+    """main.tex, references.bib and the citation key of every cited paper."""
+    rows = benchmark_rows(workspace_graph(ws, lib))
+    main, cited, keys = render_main(ws.config.title, ws.taxonomy, lib.papers, lib.labels, rows)
+    return main, render_bib(cited, keys), keys
 
 
 def export_survey(ws: Workspace, lib: Library) -> Written:
     """Write output/survey/main.tex and references.bib."""
-    main, cited, keys = render_main(ws.config.title, ws.taxonomy, lib.papers, lib.labels)
+    main, bib, _keys = survey_texts(ws, lib)
     folder = ws.output_dir / "survey"
     return [
         (folder / "main.tex", atomic_write_text(folder / "main.tex", main)),
-        (folder / "references.bib", atomic_write_text(folder / "references.bib", render_bib(cited, keys))),
+        (folder / "references.bib", atomic_write_text(folder / "references.bib", bib)),
     ]
 
 
@@ -113,9 +158,11 @@ def export_bib(ws: Workspace, lib: Library) -> Written:
 
 
 def workspace_graph(ws: Workspace, lib: Library) -> nx.MultiDiGraph:
-    """The method-benchmark graph of the workspace."""
-    gazetteer = build_gazetteer(ws.root, lib.papers, lib.labels)
-    return build_graph(ws.taxonomy, lib.papers, lib.labels, gazetteer)
+    """The method-benchmark graph of the workspace (built once per library)."""
+    if lib.graph is None:
+        gazetteer = build_gazetteer(ws.root, lib.papers, lib.labels)
+        lib.graph = build_graph(ws.taxonomy, lib.papers, lib.labels, gazetteer)
+    return lib.graph
 
 
 def export_graph(ws: Workspace, lib: Library) -> Written:
@@ -144,11 +191,77 @@ EXPORTERS: dict[str, Callable[[Workspace, Library], Written]] = {
 ALL = ("awesome", "survey", "graph")  # bib is part of survey
 
 
-def export(ws: Workspace, what: str = "all") -> Written:
-    """Run one exporter, or all of them."""
+def export(ws: Workspace, what: str = "all", arxiv: bool = False, to: Sequence[str] = ()) -> Written:
+    """Run one exporter, or all of them. With the survey: `arxiv` also compiles it and writes the
+    `main.bbl` arXiv needs beside `main.tex` (kept current on later exports where TeX is installed,
+    once it exists or when `[export] arxiv` is set); `to` converts it with pandoc (docx, html, md) to
+    `survey.<format>`."""
+    from .export.tools import PANDOC_FORMATS, compile_survey, pandoc_convert
+
+    for fmt in to:
+        if fmt not in PANDOC_FORMATS:
+            raise InputError(f"unknown format `{fmt}`", f"choose from: {', '.join(PANDOC_FORMATS)}")
     lib = load_library(ws)
     names = ALL if what == "all" else (what,)
-    return [item for name in names for item in EXPORTERS[name](ws, lib)]
+    written = [item for name in names for item in EXPORTERS[name](ws, lib)]
+    if "survey" not in names:
+        if arxiv or to:
+            raise InputError("--arxiv and --to apply to the survey", "run `surveyor export survey ...`")
+        return written
+    folder = ws.output_dir / "survey"
+    bbl = folder / "main.bbl"
+    have_tex = bool(shutil.which("pdflatex") and shutil.which("bibtex"))
+    survey_changed = any(changed for path, changed in written if path.parent == folder)
+    if arxiv or (
+        have_tex and (ws.config.export.arxiv or bbl.exists()) and (survey_changed or not bbl.exists())
+    ):
+        text, _log = compile_survey(folder)
+        written.append((bbl, atomic_write_text(bbl, text)))
+    for fmt in to:
+        out = folder / f"survey.{fmt}"
+        pandoc_convert(folder, fmt, out)
+        written.append((out, True))
+    return written
+
+
+def draft(ws: Workspace, node: str | None = None, backend: str = "offline") -> tuple[DraftReport, Written]:
+    """Draft the related work of every node with papers (or of one node and the nodes below it),
+    check it, and write survey/related-work.tex and survey/related-work.md beside the survey (which
+    is written first, so the citations are checked against the references.bib that ships)."""
+    from . import draft as drafting
+
+    if backend not in ("offline", "openai"):
+        raise InputError(f"unknown draft backend `{backend}`", "choose offline or openai")
+    lib = load_library(ws)
+    written = export_survey(ws, lib)
+    _main, bib, keys = survey_texts(ws, lib)
+    bib_keys = set(re.findall(r"^@\w+\{([^,\s]+),", bib, re.MULTILINE))
+    taxonomy = ws.taxonomy
+    if node is not None and node not in taxonomy:
+        ids = ", ".join(n.id for n in taxonomy.iter_nodes())
+        raise InputError(f"no node `{node}` in {ws.config.taxonomy}", f"use one of: {ids}")
+    wanted = [n for n in taxonomy.iter_nodes() if node is None or node in taxonomy.ancestors(n.id)]
+    groups = group_by_node(taxonomy, lib.papers, lib.labels)
+    jobs = [(n, [(p, keys[p.id]) for p in groups[n.id]]) for n in wanted if groups.get(n.id)]
+    kinds = {pid: rec.paper_type for pid, rec in lib.labels.items()}
+    report = drafting.DraftReport(backend, [])
+    if backend == "openai":
+        from .classify.llm import api_settings
+
+        texts, report.requests, report.cost, report.notes = drafting.llm_paragraphs(
+            api_settings(ws.config), ws.cache(), jobs
+        )
+    else:
+        texts = [drafting.offline_paragraph(n, members, kinds) for n, members in jobs]
+    for (n, members), text in zip(jobs, texts, strict=True):
+        node_keys = {key: paper for paper, key in members}
+        report.drafts.append(drafting.check_paragraph(n, text, node_keys, bib_keys))
+    by_key = {keys[pid]: lib.papers[pid] for pid in keys}
+    folder = ws.output_dir / "survey"
+    tex, md = folder / "related-work.tex", folder / "related-work.md"
+    written.append((tex, atomic_write_text(tex, drafting.to_latex(report.drafts))))
+    written.append((md, atomic_write_text(md, drafting.to_markdown(report.drafts, by_key))))
+    return report, written
 
 
 @dataclass

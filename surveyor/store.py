@@ -40,15 +40,20 @@ def dump_line(record: BaseModel) -> str:
 
 
 def atomic_write_text(path: Path, text: str) -> bool:
-    """Write `text` to `path` via a temp file and rename; return False if it was already equal."""
-    if path.is_file() and path.read_bytes() == text.encode("utf-8"):
+    """Write `text` (UTF-8, `\n` line ends) to `path` atomically; return False if it was already equal."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> bool:
+    """Write `data` to `path` via a temp file and rename; return False if it was already equal."""
+    if path.is_file() and path.read_bytes() == data:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.chmod(tmp, 0o666 & ~_UMASK)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

@@ -56,3 +56,31 @@ def clean_space(text: str) -> str:
 def slug(text: str, max_words: int = 6) -> str:
     """A lowercase hyphenated slug of the first words of `text`."""
     return "-".join(fold(text).split()[:max_words])
+
+
+_TEX_WRAP = re.compile(
+    r"\\(?:textit|textbf|textsc|textsf|texttt|textrm|emph|underline|text|math(?:rm|bf|it|cal|bb|sf|tt))"
+    r"\s*\{([^{}]*)\}"
+)
+_TEX_SYMBOLS = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "theta": "θ", "lambda": "λ",
+    "mu": "μ", "pi": "π", "sigma": "σ", "tau": "τ", "phi": "φ", "omega": "ω", "Delta": "Δ", "Sigma": "Σ",
+    "times": "×", "infty": "∞", "rightarrow": "→", "to": "→", "leftarrow": "←", "leq": "≤", "geq": "≥",
+    "pm": "±", "cdot": "·", "sim": "∼", "approx": "≈",
+}  # fmt: skip
+_TEX_SYMBOL = re.compile(r"\\(" + "|".join(_TEX_SYMBOLS) + r")(?![A-Za-z])")
+_TEX_ESCAPED = re.compile(r"\\([&%$#_{}])")
+_INLINE_MATH = re.compile(r"\$([^$]{1,40})\$")
+
+
+def untex(text: str) -> str:
+    """A title as readers see it: arXiv titles carry LaTeX (`\\textit{X}`, `$\\pi$`, `\\&`); keep the
+    text and the symbols, drop the markup. Text without backslashes or dollars is returned as is."""
+    if "\\" not in text and "$" not in text:
+        return text
+    previous = None
+    while previous != text:
+        previous, text = text, _TEX_WRAP.sub(r"\1", text)
+    text = _TEX_SYMBOL.sub(lambda m: _TEX_SYMBOLS[m.group(1)], text)
+    text = _INLINE_MATH.sub(lambda m: m.group(1).replace("{", "").replace("}", "").strip(), text)
+    return _TEX_ESCAPED.sub(r"\1", text)

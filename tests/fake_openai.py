@@ -164,7 +164,8 @@ def _paper(body: dict[str, Any]) -> tuple[str, str]:
             title = re.search(r"Title: (.*)", part)
             abstract = re.search(r"Abstract: (.*)", part, re.S)
             return (title.group(1).strip() if title else "", abstract.group(1).strip() if abstract else "")
-    return "", ""
+    users = [m.get("content") or "" for m in body.get("messages", []) if m.get("role") == "user"]
+    return "", users[-1] if users else ""  # not a classification (a related-work draft): the whole prompt
 
 
 def _completion(

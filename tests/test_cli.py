@@ -123,6 +123,6 @@ def test_init_creates_a_working_workspace(tmp_path: Path) -> None:
     result = runner.invoke(app, ["build", str(ws)])
     assert result.exit_code == 0, result.output
     readme = (ws / "output" / "README.md").read_text()
-    assert readme.startswith("# My list")
+    assert readme.startswith("# My List [![Awesome]")
     again = runner.invoke(app, ["init", str(ws)])
     assert again.exit_code == 1 and "already exists" in again.output

@@ -120,7 +120,7 @@ def test_tex_escape_specials_and_unicode() -> None:
         assert "\\" + raw in escaped
     assert r"\textasciitilde{}" in escaped and r"\textbackslash{}" in escaped
     assert tex_escape("π and “q” — ok") == r"$\pi$ and ``q'' --- ok"
-    assert tex_escape("中文") == ""  # no glyphs in pdfLaTeX's T1 fonts: dropped, never a compile error
+    assert tex_escape("中文 Ренат") == "ZhongWen Renat"  # no glyphs in T1 fonts: transliterated
     assert tex_escape("Zoë Müller") == "Zoë Müller"
 
 
@@ -167,6 +167,10 @@ def test_example_survey_compiles_without_undefined_citations(built: Workspace, t
     shutil.copytree(built.output_dir / "survey", folder)
     log = compile_pdf(folder)
     assert "undefined" not in log.lower()
+    assert "\\newlabel{fig:taxonomy}" in (folder / "main.aux").read_text()  # the forest figure is typeset
+    pages = int(re.search(r"Output written on main\.pdf \((\d+) pages", log).group(1))  # type: ignore[union-attr]
+    assert 5 < pages < 40
+    assert "LaTeX Warning" not in log, re.findall(r"LaTeX Warning.*", log)
     blg = (folder / "main.blg").read_text()
     assert "Warning--" not in blg, blg
     bbl = (folder / "main.bbl").read_text()

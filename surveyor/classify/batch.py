@@ -201,7 +201,7 @@ class _Results:
                         }
                     )
                     cache.put(
-                        self.clf.key(request),
+                        self.clf.chat.key(request),
                         self.clf.model,
                         raw,
                         answer.prompt_tokens,
@@ -221,8 +221,7 @@ class _Results:
             "requests": 1,
             "prompt_tokens": answer.prompt_tokens,
             "completion_tokens": answer.completion_tokens,
-            "cost": (answer.prompt_tokens * self.clf.price[0] + answer.completion_tokens * self.clf.price[1])
-            / 1e6,
+            "cost": self.clf.chat.cost(answer),
         }
         if answer.refusal:
             return Verdict(status="failed", error=f"the model refused: {answer.refusal[:200]}", **spent)

@@ -82,6 +82,103 @@ def api_settings(config: Config | None) -> LLMConfig:
     return settings
 
 
+class Chat:
+    """Requests to one chat-completions server: the response cache (keyed by request and server,
+    never the API key), surveyor's retries, and the running totals. The classifier and the
+    related-work drafter share it."""
+
+    def __init__(self, settings: LLMConfig, stats: Stats | None = None) -> None:
+        self.settings = settings
+        self.model = settings.model
+        self.stats = stats or Stats()
+        self._fresh: dict[str, Answer] = {}  # answers got while probing the mode, not yet charged
+        price = settings.prices.get(self.model)
+        self.price = (price.input, price.output) if price else (0.0, 0.0)
+
+    def client(self) -> Any:
+        """An async SDK client with the SDK's own retries off (ours honour Retry-After)."""
+        from openai import AsyncOpenAI
+
+        return AsyncOpenAI(
+            api_key=self.settings.api_key,
+            base_url=self.settings.base_url,
+            max_retries=0,
+            timeout=self.settings.timeout,
+        )
+
+    def remember(self, key: str, answer: Answer) -> None:
+        """Hold an answer got outside the normal flow (a probe) for the next `cached` lookup."""
+        self._fresh[key] = answer
+
+    def cost(self, answer: Answer) -> float:
+        """What an answer cost at the configured prices (nothing when it came from the cache)."""
+        if answer.cached:
+            return 0.0
+        return (answer.prompt_tokens * self.price[0] + answer.completion_tokens * self.price[1]) / 1e6
+
+    def key(self, body: dict[str, Any]) -> str:
+        """Cache key: the request and the server it goes to (never the API key)."""
+        blob = json.dumps(
+            {"base_url": self.settings.base_url, "body": body}, sort_keys=True, ensure_ascii=False
+        )
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    def cached(self, cache: Cache, key: str) -> Answer | None:
+        fresh = self._fresh.pop(key, None)
+        if fresh is not None:
+            return fresh
+        hit = cache.get(key)
+        if hit is None:
+            return None
+        self.stats.cache_hits += 1
+        data = json.loads(hit[0])
+        return Answer(
+            data.get("content") or "", data.get("finish_reason"), data.get("refusal"), hit[1], hit[2], True
+        )
+
+    def store(self, cache: Cache, key: str, answer: Answer) -> Answer:
+        raw = json.dumps(
+            {"content": answer.content, "finish_reason": answer.finish_reason, "refusal": answer.refusal}
+        )
+        cache.put(key, self.model, raw, answer.prompt_tokens, answer.completion_tokens)
+        return answer
+
+    async def request(self, client: Any, body: dict[str, Any]) -> Answer:
+        """One HTTP request with surveyor's retries."""
+        import httpx2
+        import openai
+
+        for attempt in range(self.settings.max_retries + 1):
+            try:
+                self.stats.requests += 1
+                # Through the SDK client's own `post` (its auth, base URL, headers and typed errors),
+                # skipping the typed-parameter walk of `chat.completions.create`, which costs ~2 ms a
+                # request for a body like ours; the reply is read as JSON in the documented shape.
+                response = await client.post("/chat/completions", body=body, cast_to=httpx2.Response)
+                return _answer(response.json())
+            except openai.RateLimitError as exc:
+                wait = retry_after(exc.response.headers) or self.backoff_for(attempt)
+                last = f"429 rate limited: {exc.message[:100]}"
+            except (openai.APITimeoutError, openai.APIConnectionError) as exc:
+                wait, last = self.backoff_for(attempt), f"{type(exc).__name__}: {exc}"
+            except openai.APIStatusError as exc:
+                if exc.status_code in (401, 403):
+                    raise SurveyorError(
+                        f"the server refused the API key ({exc.status_code})",
+                        "check SURVEYOR_API_KEY / OPENAI_API_KEY and [llm] base_url",
+                    ) from None
+                if exc.status_code < 500:
+                    raise Rejected(f"{exc.status_code} {_message(exc)}") from None
+                wait, last = self.backoff_for(attempt), f"{exc.status_code} {_message(exc)}"
+            if attempt < self.settings.max_retries:
+                self.stats.retries += 1
+                await asyncio.sleep(wait)
+        raise Rejected(f"gave up after {self.settings.max_retries + 1} attempts, last: {last}")
+
+    def backoff_for(self, attempt: int) -> float:
+        return min(60.0, self.settings.backoff * 2**attempt) * (1 + 0.25 * random.random())
+
+
 class LLMClassifier:
     """Classify with a chat model; see the module docstring."""
 
@@ -97,12 +194,9 @@ class LLMClassifier:
         self.schema = reply_schema(taxonomy)
         self.shots = FewShot([e for e in examples if e.labels], self.settings.few_shot)
         self.cache_path = (ctx.state_dir or Path(".surveyor")) / "cache.sqlite"
-        self.stats = Stats()
+        self.chat = Chat(self.settings)
+        self.stats = self.chat.stats
         self.stop_reason: str | None = None
-        self._fresh: dict[str, Answer] = {}  # answers got while probing the mode, not yet charged
-        price = self.settings.prices.get(self.model)
-        self.price = (price.input, price.output) if price else (0.0, 0.0)
-        self.backoff = self.settings.backoff
 
     @property
     def notes(self) -> list[str]:
@@ -144,13 +238,6 @@ class LLMClassifier:
             body["tool_choice"] = {"type": "function", "function": {"name": "classify"}}
         return body
 
-    def key(self, body: dict[str, Any]) -> str:
-        """Cache key: the request and the server it goes to (never the API key)."""
-        blob = json.dumps(
-            {"base_url": self.settings.base_url, "body": body}, sort_keys=True, ensure_ascii=False
-        )
-        return hashlib.sha256(blob.encode()).hexdigest()
-
     # the run ----------------------------------------------------------------
     def classify(self, papers: Sequence[Paper]) -> Iterator[tuple[str, Verdict]]:
         """Run the async engine on a worker thread; yield verdicts as they arrive."""
@@ -176,15 +263,8 @@ class LLMClassifier:
             worker.join(timeout=30)
 
     async def _main(self, papers: list[Paper], out: queue.Queue[Any], stop: threading.Event) -> None:
-        from openai import AsyncOpenAI
-
         cache = Cache(self.cache_path)
-        client = AsyncOpenAI(
-            api_key=self.settings.api_key,
-            base_url=self.settings.base_url,
-            max_retries=0,
-            timeout=self.settings.timeout,
-        )
+        client = self.chat.client()
         try:
             if papers:
                 mode = await self._mode(client, cache, papers[0])
@@ -214,16 +294,16 @@ class LLMClassifier:
             return known
         for mode in MODES:
             body = self.body(mode, self.messages(probe))
-            key = self.key(body)
+            key = self.chat.key(body)
             if cache.get(key):
                 cache.set_meta(remember, mode)
                 return mode
             try:
-                answer = await self._request(client, body)
+                answer = await self.chat.request(client, body)
             except Rejected as exc:
                 self.stats.notes.append(f"the server rejected {mode} ({str(exc)[:80]}); trying the next mode")
                 continue
-            self._fresh[key] = self._store(cache, key, answer)
+            self.chat.remember(key, self.chat.store(cache, key, answer))
             cache.set_meta(remember, mode)
             self.stats.notes.append(f"structured output mode: {mode}")
             return mode
@@ -239,10 +319,10 @@ class LLMClassifier:
         spent = Verdict()
         for attempt in (1, 2):
             body = self.body(mode, messages)
-            key = self.key(body)
+            key = self.chat.key(body)
             try:
-                answer = self._cached(cache, key) or self._store(
-                    cache, key, await self._request(client, body)
+                answer = self.chat.cached(cache, key) or self.chat.store(
+                    cache, key, await self.chat.request(client, body)
                 )
             except Rejected as exc:
                 return self._failed(spent, f"request rejected: {exc}")
@@ -278,7 +358,7 @@ class LLMClassifier:
         spent.requests += 1
         spent.prompt_tokens += answer.prompt_tokens
         spent.completion_tokens += answer.completion_tokens
-        cost = (answer.prompt_tokens * self.price[0] + answer.completion_tokens * self.price[1]) / 1e6
+        cost = self.chat.cost(answer)
         spent.cost += cost
         self.stats.cost += cost
         limit = self.settings.max_cost
@@ -286,72 +366,17 @@ class LLMClassifier:
             self.stop_reason = f"stopped at the cost limit (${limit:.2f}); run again to go on"
             self.stats.notes.append(self.stop_reason)
 
-    def _cached(self, cache: Cache, key: str) -> Answer | None:
-        fresh = self._fresh.pop(key, None)
-        if fresh is not None:
-            return fresh
-        hit = cache.get(key)
-        if hit is None:
-            return None
-        self.stats.cache_hits += 1
-        data = json.loads(hit[0])
-        return Answer(
-            data.get("content") or "", data.get("finish_reason"), data.get("refusal"), hit[1], hit[2], True
-        )
-
-    def _store(self, cache: Cache, key: str, answer: Answer) -> Answer:
-        raw = json.dumps(
-            {"content": answer.content, "finish_reason": answer.finish_reason, "refusal": answer.refusal}
-        )
-        cache.put(key, self.model, raw, answer.prompt_tokens, answer.completion_tokens)
-        return answer
-
-    async def _request(self, client: Any, body: dict[str, Any]) -> Answer:
-        """One HTTP request with surveyor's retries."""
-        import httpx2
-        import openai
-
-        for attempt in range(self.settings.max_retries + 1):
-            try:
-                self.stats.requests += 1
-                # Through the SDK client's own `post` (its auth, base URL, headers and typed errors),
-                # skipping the typed-parameter walk of `chat.completions.create`, which costs ~2 ms a
-                # request for a body like ours; the reply is read as JSON in the documented shape.
-                response = await client.post("/chat/completions", body=body, cast_to=httpx2.Response)
-                return _answer(response.json())
-            except openai.RateLimitError as exc:
-                wait = retry_after(exc.response.headers) or self._backoff(attempt)
-                last = f"429 rate limited: {exc.message[:100]}"
-            except (openai.APITimeoutError, openai.APIConnectionError) as exc:
-                wait, last = self._backoff(attempt), f"{type(exc).__name__}: {exc}"
-            except openai.APIStatusError as exc:
-                if exc.status_code in (401, 403):
-                    raise SurveyorError(
-                        f"the server refused the API key ({exc.status_code})",
-                        "check SURVEYOR_API_KEY / OPENAI_API_KEY and [llm] base_url",
-                    ) from None
-                if exc.status_code < 500:
-                    raise Rejected(f"{exc.status_code} {_message(exc)}") from None
-                wait, last = self._backoff(attempt), f"{exc.status_code} {_message(exc)}"
-            if attempt < self.settings.max_retries:
-                self.stats.retries += 1
-                await asyncio.sleep(wait)
-        raise Rejected(f"gave up after {self.settings.max_retries + 1} attempts, last: {last}")
-
-    def _backoff(self, attempt: int) -> float:
-        return min(60.0, self.backoff * 2**attempt) * (1 + 0.25 * random.random())
-
     def estimate(self, papers: Sequence[Paper]) -> dict[str, Any]:
         """What a run would cost, before spending anything (tokens estimated as characters / 4)."""
         cache = Cache(self.cache_path)
         try:
             mode = cache.meta(f"mode:{self.settings.base_url}:{self.model}") or "json_schema"
-            todo = [p for p in papers if cache.get(self.key(self.body(mode, self.messages(p)))) is None]
+            todo = [p for p in papers if cache.get(self.chat.key(self.body(mode, self.messages(p)))) is None]
         finally:
             cache.close()
         prompt = sum(len(m["content"]) for p in todo for m in self.messages(p)) // 4
         completion = len(todo) * 150
-        cost = (prompt * self.price[0] + completion * self.price[1]) / 1e6
+        cost = (prompt * self.chat.price[0] + completion * self.chat.price[1]) / 1e6
         return {
             "papers": len(papers),
             "requests": len(todo),

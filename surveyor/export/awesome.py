@@ -1,45 +1,72 @@
-"""Render the Awesome-list README: title, contents, a section per taxonomy node, its papers.
+"""Render the Awesome-list README: title and badge, contents, an overview (Mermaid mind map of the
+taxonomy, papers-per-year chart), a section per taxonomy node with its papers as bullets or a table,
+a Benchmarks section, a contributing section.
 
-Input: taxonomy, papers, effective labels (human decisions over machine labels). Output: Markdown
-text; deterministic (the same input gives the same bytes). Text outside the
+Input: taxonomy, papers, effective labels (human decisions over machine labels), benchmark rows.
+Output: Markdown text; deterministic (the same input gives the same bytes). Text outside the
 `<!-- surveyor:begin -->` / `<!-- surveyor:end -->` markers of an existing README is kept as is.
+
+The output is shaped to pass awesome-lint: every link is the main link only once (a paper with
+several labels has one home, the other sections carry an unlinked cross-reference), table pipes are
+aligned, list items read `- [Name](url) - Description.`, headings carry no trailing punctuation and
+the contents list matches the headings two levels deep.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..models import Classification, Paper
 from ..taxonomy import Node, Taxonomy
 
+if TYPE_CHECKING:
+    from ..graph import BenchmarkRow
+
 BEGIN = "<!-- surveyor:begin -->"
 END = "<!-- surveyor:end -->"
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+BADGE = "[![Awesome](https://awesome.re/badge.svg)](https://awesome.re)"
+STYLES = ("bullets", "table")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
+_REPEATED = re.compile(r"([!~,·?！～，？])(?=\1)")  # awesome-lint's no-repeat-punctuation set
+_GITHUB_REPO = re.compile(r"^https?://github\.com/([\w.\-]+)/([\w.\-]+?)(?:\.git)?/?$")
 
 
 def md_escape(text: str) -> str:
-    """Escape Markdown specials so a title renders as written."""
+    """Escape Markdown specials so a title renders as written (and lints: no doubled `!!`/`??`,
+    straight double quotes balanced)."""
+    text = re.sub(r"\s+", " ", text).strip()
+    text = _REPEATED.sub("\\1\u200b", text)
+    if text.count('"') % 2:
+        text = text.replace('"', "″")  # an unpaired quote would read as unbalanced punctuation
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
-def anchor(heading: str) -> str:
+def slug(heading: str) -> str:
     """GitHub's anchor for a heading: lowercase, punctuation dropped, spaces to hyphens."""
     text = re.sub(r"[^\w\- ]", "", heading.lower(), flags=re.UNICODE)
     return text.replace(" ", "-")
 
 
-def anchors(taxonomy: Taxonomy) -> dict[str, str]:
-    """Each node's heading anchor; repeated names get GitHub's `-1`, `-2` suffixes."""
-    seen: dict[str, int] = {}
-    out = {}
-    for node in taxonomy.iter_nodes():
-        base = anchor(node.name)
-        count = seen.get(base, 0)
-        seen[base] = count + 1
-        out[node.id] = f"{base}-{count}" if count else base
-    return out
+class Slugger:
+    """Anchors in document order; a repeated heading gets GitHub's `-1`, `-2` suffixes."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, int] = {}
+
+    def __call__(self, heading: str) -> str:
+        base = slug(heading)
+        count = self.seen.get(base, 0)
+        self.seen[base] = count + 1
+        return f"{base}-{count}" if count else base
+
+
+def heading_text(name: str) -> str:
+    """A node name as a heading: escaped, without the trailing punctuation linters reject."""
+    return md_escape(name.rstrip(".,;:!? ")) or md_escape(name)
 
 
 def sort_key(paper: Paper, newest_first: bool) -> tuple[int, int, str]:
@@ -62,68 +89,270 @@ def paper_year(paper: Paper) -> int | None:
     return int(date[:4]) if date else None
 
 
-def paper_line(paper: Paper) -> str:
-    """One bullet: linked title, then venue and year, then a code link."""
-    title = md_escape(paper.display_title)
-    head = f"[{title}]({paper.url})" if paper.url else title
-    facts = " ".join(str(x) for x in (paper.venue, paper_year(paper)) if x)
-    line = f"- {head}" + (f" - {facts}." if facts else "")
-    if paper.links.get("code"):
-        line += f" [[Code]]({paper.links['code']})"
-    return line
+def _url(url: str) -> str:
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+
+
+def code_cell(url: str) -> str:
+    """A code link: a GitHub stars badge for GitHub repositories, else a plain `Code` link."""
+    m = _GITHUB_REPO.match(url)
+    if m:
+        owner, repo = m.groups()
+        badge = f"https://img.shields.io/github/stars/{owner}/{repo}?style=social"
+        return f"[![Stars]({badge})]({_url(url)})"
+    return f"[Code]({_url(url)})"
+
+
+def venue_year(paper: Paper) -> str:
+    """`NeurIPS 2025`, `2025`, or `2025, venue` when the venue starts in lower case (a list item's
+    description must start with a capital, a number or an identifier)."""
+    venue, year = paper.venue, paper_year(paper)
+    if venue and year:
+        return f"{venue} {year}" if not venue[0].islower() or venue != venue.lower() else f"{year}, {venue}"
+    return venue or (str(year) if year else "")
+
+
+@dataclass
+class Placement:
+    """Where each paper is listed: its home node and the other nodes that cross-reference it."""
+
+    home: dict[str, str] = field(default_factory=dict)  # paper id -> node id
+    members: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # node -> paper ids
+
+
+def place(taxonomy: Taxonomy, papers: dict[str, Paper], labels: dict[str, Classification]) -> Placement:
+    """Each listed paper's home is its most confident label (deeper, then earlier in the taxonomy, on
+    ties); out-of-scope and failed records are left out."""
+    order = {node.id: i for i, node in enumerate(taxonomy.iter_nodes())}
+    out = Placement()
+    for pid in sorted(labels):
+        rec = labels[pid]
+        if pid not in papers or rec.out_of_scope or rec.status == "failed":
+            continue
+        best: dict[str, float] = {}
+        for lab in rec.labels:
+            if lab.node in order:
+                best[lab.node] = max(best.get(lab.node, 0.0), lab.confidence)
+        if not best:
+            continue
+        out.home[pid] = min(best, key=lambda n: (-best[n], -len(taxonomy.ancestors(n)), order[n]))
+        for node in sorted(best, key=order.__getitem__):
+            out.members[node].append(pid)
+    return out
 
 
 def group_by_node(
     taxonomy: Taxonomy, papers: dict[str, Paper], labels: dict[str, Classification]
 ) -> dict[str, list[Paper]]:
     """Papers per node id (a paper appears under each of its labels); out-of-scope ones left out."""
-    groups: dict[str, list[Paper]] = defaultdict(list)
-    for pid, rec in labels.items():
-        if pid not in papers or rec.out_of_scope or rec.status == "failed":
-            continue
-        for node in sorted({lab.node for lab in rec.labels if lab.node in taxonomy}):
-            groups[node].append(papers[pid])
-    return groups
+    placement = place(taxonomy, papers, labels)
+    return {node: [papers[pid] for pid in ids] for node, ids in placement.members.items()}
+
+
+@dataclass
+class ReadmeOptions:
+    """What the generated part contains."""
+
+    style: str = "bullets"  # bullets | table
+    newest_first: bool = True
+    mindmap: bool = True
+    chart: str | None = None  # path of the papers-per-year image, relative to the README
+    benchmarks: int = 30  # rows in the Benchmarks section (0: no section)
+    contributing: str | None = "contributing.md"
+
+
+class _Doc:
+    """The generated Markdown with one rule enforced as it is written: a URL is linked once."""
+
+    def __init__(self) -> None:
+        self.linked: set[str] = set()
+
+    def link(self, text: str, url: str | None) -> str:
+        if not url or url in self.linked:
+            return text
+        self.linked.add(url)
+        return f"[{text}]({_url(url)})"
 
 
 def render_body(
     taxonomy: Taxonomy,
     papers: dict[str, Paper],
     labels: dict[str, Classification],
-    newest_first: bool = True,
+    options: ReadmeOptions | None = None,
+    benchmarks: Sequence[BenchmarkRow] = (),
+    title: str = "",
 ) -> str:
     """The generated part of the README (what goes between the markers)."""
-    groups = group_by_node(taxonomy, papers, labels)
-    listed = {p.id for members in groups.values() for p in members}
-    lines = [
-        f"{len(listed)} papers in {len(list(taxonomy.iter_nodes()))} sections.",
-        "",
-        "## Contents",
-        "",
-    ]
-    lines += _toc(taxonomy.nodes, 0, anchors(taxonomy))
+    opts = options or ReadmeOptions()
+    if opts.style not in STYLES:
+        raise ValueError(f"unknown README style {opts.style!r}")
+    placement = place(taxonomy, papers, labels)
+    slugger = Slugger()
+    overview = opts.mindmap or bool(opts.chart)
+    toc: list[tuple[int, str, str]] = [(0, "Contents", slugger("Contents"))]
+    if overview:
+        toc.append((0, "Overview", slugger("Overview")))
+    node_anchor = {}
+    for node in taxonomy.iter_nodes():
+        node_anchor[node.id] = slugger(heading_text(node.name))
+        depth = len(taxonomy.ancestors(node.id)) - 1
+        toc.append((depth, heading_text(node.name), node_anchor[node.id]))
+    rows = list(benchmarks)[: opts.benchmarks]
+    if rows:
+        toc.append((0, "Benchmarks", slugger("Benchmarks")))
+
+    doc = _Doc()
+    n_nodes = sum(1 for _ in taxonomy.iter_nodes())
+    lines = [f"{len(placement.home)} papers in {n_nodes} sections.", "", "## Contents", ""]
+    lines += [f"{'  ' * depth}- [{text}](#{anchor})" for depth, text, anchor in toc[1:] if depth <= 1]
+    if overview:
+        lines += ["", "## Overview", ""]
+        if opts.mindmap:
+            lines += [*mindmap(taxonomy, title or taxonomy.name), ""]
+        if opts.chart:
+            lines += [f"![Papers per year and top-level section]({_url(opts.chart)})", ""]
+    names = {n.id: heading_text(n.name) for n in taxonomy.iter_nodes()}
     for node in taxonomy.nodes:
-        lines += _section(node, 2, groups, newest_first)
+        lines += _section(node, 2, placement, papers, names, opts, doc)
+    if rows:
+        lines += ["", "## Benchmarks", ""]
+        lines += benchmark_table(rows, papers)
+    if opts.contributing:
+        lines += [
+            "",
+            "## Contributing",
+            "",
+            f"Contributions are welcome. Read the [contribution guidelines]({opts.contributing}) first.",
+        ]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).rstrip() + "\n"
 
 
-def _toc(nodes: Iterable[Node], level: int, links: dict[str, str]) -> list[str]:
-    out = []
-    for node in nodes:
-        out.append(f"{'  ' * level}- [{md_escape(node.name)}](#{links[node.id]})")
-        out += _toc(node.children, level + 1, links)
-    return out
+def mindmap(taxonomy: Taxonomy, title: str) -> list[str]:
+    """The taxonomy as a Mermaid mind map (GitHub renders ```mermaid blocks)."""
+
+    def label(text: str) -> str:
+        clean = re.sub(r"[\"`()\[\]{}]", "", text).strip() or "node"
+        return f'"{clean}"'
+
+    out = ["```mermaid", "mindmap", f"  root(({label(title)[1:-1]}))"]
+
+    def walk(nodes: Iterable[Node], depth: int) -> None:
+        for node in nodes:
+            out.append(f"{'  ' * depth}{node.id.replace('.', '_').replace('-', '_')}[{label(node.name)}]")
+            walk(node.children, depth + 1)
+
+    walk(taxonomy.nodes, 2)
+    return [*out, "```"]
 
 
-def _section(node: Node, level: int, groups: dict[str, list[Paper]], newest_first: bool) -> list[str]:
-    out = ["", f"{'#' * min(level, 6)} {node.name}", ""]
+def _section(
+    node: Node,
+    level: int,
+    placement: Placement,
+    papers: dict[str, Paper],
+    names: dict[str, str],
+    opts: ReadmeOptions,
+    doc: _Doc,
+) -> list[str]:
+    out = ["", f"{'#' * min(level, 6)} {names[node.id]}", ""]
     if node.description:
         out += [node.description.strip(), ""]
-    members = sorted(groups.get(node.id, []), key=lambda p: sort_key(p, newest_first))
-    out += [paper_line(p) for p in members]
+    members = sorted(
+        (papers[pid] for pid in placement.members.get(node.id, [])),
+        key=lambda p: sort_key(p, opts.newest_first),
+    )
+    # a paper's own row comes first in the home section's order; elsewhere it is a cross-reference
+    elsewhere = {p.id: names[placement.home[p.id]] for p in members if placement.home[p.id] != node.id}
+    if opts.style == "table":
+        out += paper_table(members, elsewhere, doc)
+    else:
+        out += [paper_bullet(p, elsewhere.get(p.id), doc) for p in members]
     for child in node.children:
-        out += _section(child, level + 1, groups, newest_first)
+        out += _section(child, level + 1, placement, papers, names, opts, doc)
     return out
+
+
+def paper_bullet(paper: Paper, home: str | None, doc: _Doc) -> str:
+    """One bullet: `- [Title](url) - Venue Year. [code badge]`; a cross-reference names the home."""
+    title = md_escape(paper.display_title)
+    if home is not None:
+        return f"- {title} (listed under *{home}*)."
+    head = doc.link(title, paper.url)
+    facts = md_escape(venue_year(paper))
+    if head == title:  # no link of its own (or its URL is another entry's): plain text, facts in brackets
+        line = f"- {title}" + (f" ({facts})." if facts else "")
+    else:
+        line = f"- {head}" + (f" - {facts}." if facts else "")
+    extras = []
+    code = paper.links.get("code")
+    if code and code not in doc.linked:
+        doc.linked.add(code)
+        extras.append(code_cell(code))
+    project = paper.links.get("project")
+    if project and project not in doc.linked:
+        doc.linked.add(project)
+        extras.append(f"[Project]({_url(project)})")
+    return " ".join([line, *extras])
+
+
+def paper_table(members: list[Paper], elsewhere: dict[str, str], doc: _Doc) -> list[str]:
+    """Year | Venue | Acronym | Paper | Code, pipes aligned."""
+    if not members:
+        return []
+    rows = []
+    for paper in members:
+        title = md_escape(paper.display_title)
+        if paper.id in elsewhere:
+            cell = f"{title} (listed under *{elsewhere[paper.id]}*)"
+            code = ""
+        else:
+            cell = doc.link(title, paper.url)
+            code_url = paper.links.get("code")
+            code = code_cell(code_url) if code_url and code_url not in doc.linked else ""
+            if code_url and code:
+                doc.linked.add(code_url)
+        year = paper_year(paper)
+        rows.append(
+            [
+                str(year) if year else "",
+                md_escape(paper.venue or ""),
+                md_escape(paper.acronym or ""),
+                cell,
+                code,
+            ]
+        )
+    return aligned_table(["Year", "Venue", "Acronym", "Paper", "Code"], rows)
+
+
+def aligned_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """A GitHub table whose pipes line up (awesome-lint's table-pipe-alignment)."""
+    widths = [max(3, len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+
+    return [line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)]
+
+
+def _short(text: str, limit: int = 48) -> str:
+    """A name cut at a word boundary to fit a table cell."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,:;-") + "…"
+
+
+def benchmark_table(rows: Sequence[BenchmarkRow], papers: dict[str, Paper]) -> list[str]:
+    """Benchmark | Kind | Introduced in | Methods (count) | Evaluated methods (the first five)."""
+    body = []
+    for row in rows:
+        intro = papers.get(row.introduced_by)
+        intro_cell = md_escape(_short(intro.display_title)) if intro else ""
+        shown = row.evaluated[:5]
+        used = ", ".join(md_escape(_short(n, 32)) for n in shown)
+        if len(row.evaluated) > len(shown):
+            used += f" and {len(row.evaluated) - len(shown)} more"
+        body.append([md_escape(row.name), row.kind, intro_cell, str(len(row.evaluated)), used])
+    return aligned_table(["Benchmark", "Kind", "Introduced in", "Methods", "Evaluated methods"], body)
 
 
 def render_readme(title: str, description: str, body: str, existing: str | None = None) -> str:
@@ -134,4 +363,35 @@ def render_readme(title: str, description: str, body: str, existing: str | None 
         after = rest.split(END, 1)[1]
         return before + block.rstrip("\n") + after
     intro = f"> {description.strip()}\n\n" if description.strip() else ""
-    return f"# {title}\n\n{intro}{block}"
+    return f"# {title_case(title)} {BADGE}\n\n{intro}{block}"
+
+
+_SMALL_WORDS = frozenset("a an and as at but by for in nor of on or per the to via vs with".split())
+
+
+def title_case(title: str) -> str:
+    """The list's heading in title case (awesome-lint wants it): small words stay lower inside the
+    title, words that already carry capitals (LLMs, arXiv) are left alone."""
+    words = title.split(" ")
+    out = []
+    for i, word in enumerate(words):
+        if any(ch.isupper() for ch in word) or (0 < i < len(words) - 1 and word.lower() in _SMALL_WORDS):
+            out.append(word)
+        else:
+            out.append("-".join(part[:1].upper() + part[1:] for part in word.split("-")))
+    return " ".join(out)
+
+
+def contributing_text(title: str) -> str:
+    """The contributing guide awesome-lint wants beside the README."""
+    return (
+        "# Contribution Guidelines\n\n"
+        f"{title} is generated by surveyor from the data files of its workspace: edit those files,\n"
+        "not the generated part of the README.\n\n"
+        "- To add a paper, add its arXiv id (or a BibTeX entry) to one of the workspace's sources and\n"
+        "  open a pull request; the next run classifies it.\n"
+        "- To move a paper, edit its line in `data/decisions.jsonl` (paper id, node ids, or out of scope);\n"
+        "  a human decision is never overwritten by the classifier.\n"
+        "- Text outside the `surveyor:begin` / `surveyor:end` markers of the README is yours and is\n"
+        "  kept as written.\n"
+    )

@@ -10,11 +10,19 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
+from anyascii import anyascii
+
+from ..extract.papers import title_name
 from ..models import Classification, Paper
 from ..taxonomy import Node, Taxonomy
 from ..text import fold
 from .awesome import group_by_node, paper_year, sort_key
+
+if TYPE_CHECKING:
+    from ..graph import BenchmarkRow
 
 _SPECIALS = {
     "\\": r"\textbackslash{}",
@@ -47,6 +55,9 @@ _UNICODE = {
     "±": r"$\pm$",
     "°": r"$^\circ$",
     "·": r"$\cdot$",
+    "∑": r"$\sum$",
+    "∞": r"$\infty$",
+    "≈": r"$\approx$",
     "•": r"$\bullet$",
     "∼": r"$\sim$",
     "α": r"$\alpha$",
@@ -72,6 +83,24 @@ _KEY_STOP = frozenset("a an the of for and on in with to from towards toward via
 JOURNALS = frozenset({"TIP", "TPAMI", "IJCV", "TMM", "TCSVT", "TMLR", "JMLR", "ACM Computing Surveys"})
 
 
+_GREEK_CAPITALS = {"Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"}
+_GREEK_LATIN = {"Alpha": "A", "Beta": "B", "Epsilon": "E", "Zeta": "Z", "Eta": "H", "Iota": "I", "Kappa": "K"}
+_GREEK_LATIN |= {"Mu": "M", "Nu": "N", "Omicron": "O", "Rho": "P", "Tau": "T", "Chi": "X", "omicron": "o"}
+
+
+def _greek(char: str) -> str | None:
+    """A Greek letter as math (`$\\Psi$`), or the Latin letter it looks like where TeX has no command."""
+    m = re.fullmatch(r"GREEK (CAPITAL|SMALL) LETTER (\w+)", unicodedata.name(char, ""))
+    if not m:
+        return None
+    name = m.group(2).capitalize() if m.group(1) == "CAPITAL" else m.group(2).lower()
+    if name in _GREEK_LATIN:
+        return _GREEK_LATIN[name]
+    if m.group(1) == "CAPITAL" and name not in _GREEK_CAPITALS:
+        return None
+    return f"$\\{'varsigma' if name == 'final' else name}$"
+
+
 def tex_escape(text: str) -> str:
     """Escape LaTeX specials and transliterate what pdfLaTeX (T1, utf8) cannot typeset."""
     out = []
@@ -82,9 +111,11 @@ def tex_escape(text: str) -> str:
             out.append(_UNICODE[char])
         elif ord(char) < 0x250 and (char.isprintable() or char == " "):
             out.append(char)  # ASCII and Latin-1/Extended-A: utf8 inputenc with T1 handles these
-        else:
-            ascii_form = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
-            out.append(tex_escape(ascii_form) if ascii_form else "")
+        elif greek := _greek(char):
+            out.append(greek)
+        else:  # Cyrillic, CJK, symbols: transliterated (pdfLaTeX's T1 fonts have no glyphs for them)
+            ascii_form = anyascii(char)
+            out.append(tex_escape(ascii_form) if ascii_form and ascii_form != char else "")
     return re.sub(r"\s+", " ", "".join(out)).strip()
 
 
@@ -102,16 +133,40 @@ def base_key(paper: Paper) -> str:
     return f"{words[0]}{year}{words[1] if len(words) > 1 else ''}"
 
 
+_KEY_OK = re.compile(r"^[A-Za-z0-9_:.\-+/]+$")
+
+
 def cite_keys(papers: list[Paper]) -> dict[str, str]:
-    """Paper id -> BibTeX key; clashes get a, b, c suffixes in paper-id order (stable)."""
+    """Paper id -> BibTeX key. A key from the author's own .bib is kept; the others are
+    `lastnameYEARword`, with a, b, c suffixes on clashes in paper-id order (stable)."""
+    keys: dict[str, str] = {}
+    taken: set[str] = set()
+    for paper in sorted(papers, key=lambda p: p.id):
+        if paper.bibkey and _KEY_OK.match(paper.bibkey) and paper.bibkey.lower() not in taken:
+            keys[paper.id] = paper.bibkey
+            taken.add(paper.bibkey.lower())
     by_base: dict[str, list[str]] = defaultdict(list)
     for paper in sorted(papers, key=lambda p: p.id):
-        by_base[base_key(paper)].append(paper.id)
-    keys = {}
+        if paper.id not in keys:
+            by_base[base_key(paper)].append(paper.id)
     for base, ids in by_base.items():
-        for i, pid in enumerate(ids):
-            keys[pid] = base if len(ids) == 1 else f"{base}{chr(ord('a') + i)}"
+        suffixes = iter(_suffixes()) if len(ids) > 1 or base.lower() in taken else iter([""])
+        for pid in ids:
+            key = base + next(suffixes)
+            while key.lower() in taken:
+                key = base + next(suffixes)
+            taken.add(key.lower())
+            keys[pid] = key
     return keys
+
+
+def _suffixes() -> Iterator[str]:
+    """a .. z, then aa, ab, ..."""
+    letters = [chr(c) for c in range(ord("a"), ord("z") + 1)]
+    yield from letters
+    for first in letters:
+        for second in letters:
+            yield first + second
 
 
 def bib_entry(paper: Paper, key: str) -> str:
@@ -131,6 +186,8 @@ def bib_entry(paper: Paper, key: str) -> str:
         fields.append(("howpublished", tex_escape(paper.venue)))
     if paper.arxiv_id:
         fields += [("eprint", paper.arxiv_id), ("archivePrefix", "arXiv")]
+        if paper.categories:
+            fields.append(("primaryClass", paper.categories[0]))
     if paper.doi:
         fields.append(("doi", tex_escape(paper.doi)))
     if paper.url:
@@ -147,21 +204,42 @@ def render_bib(papers: list[Paper], keys: dict[str, str]) -> str:
 _LEVELS = ["section", "subsection", "subsubsection", "paragraph", "subparagraph"]
 
 
+PREAMBLE = [
+    r"\documentclass[11pt]{article}",
+    r"\usepackage[T1]{fontenc}",
+    r"\usepackage[utf8]{inputenc}",
+    r"\usepackage{lmodern}",
+    r"\usepackage[margin=1in]{geometry}",
+    r"\usepackage{url}",
+    r"\usepackage{booktabs}",
+    r"\usepackage{longtable}",
+    r"\usepackage{array}",
+    r"\usepackage{adjustbox}",
+    r"\usepackage[edges]{forest}",
+    r"\usepackage[hidelinks]{hyperref}",
+]
+FIGURE_BEGIN = "% surveyor: taxonomy figure (forest); pandoc exports leave it out"
+FIGURE_END = "% surveyor: end of taxonomy figure"
+LEAF_PAPERS = 6  # papers named in a leaf box of the taxonomy figure
+TABLE_ROWS = 25  # rows of the benchmark table
+
+
 def render_main(
-    title: str, taxonomy: Taxonomy, papers: dict[str, Paper], labels: dict[str, Classification]
+    title: str,
+    taxonomy: Taxonomy,
+    papers: dict[str, Paper],
+    labels: dict[str, Classification],
+    benchmarks: Sequence[BenchmarkRow] = (),
 ) -> tuple[str, list[Paper], dict[str, str]]:
     """main.tex, the papers it cites, and their keys."""
     groups = group_by_node(taxonomy, papers, labels)
-    cited = sorted({p.id: p for members in groups.values() for p in members}.values(), key=lambda p: p.id)
+    rows = [r for r in benchmarks if r.papers][:TABLE_ROWS]
+    cited_ids = {p.id for members in groups.values() for p in members}
+    cited_ids |= {r.introduced_by for r in rows if r.introduced_by in papers}
+    cited = sorted((papers[pid] for pid in cited_ids), key=lambda p: p.id)
     keys = cite_keys(cited)
     lines = [
-        r"\documentclass[11pt]{article}",
-        r"\usepackage[T1]{fontenc}",
-        r"\usepackage[utf8]{inputenc}",
-        r"\usepackage{lmodern}",
-        r"\usepackage[margin=1in]{geometry}",
-        r"\usepackage{url}",
-        r"\usepackage[hidelinks]{hyperref}",
+        *PREAMBLE,
         "",
         rf"\title{{{tex_escape(title)}}}",
         r"\author{}",
@@ -173,11 +251,111 @@ def render_main(
         r"\begin{abstract}",
         tex_escape(taxonomy.description),
         r"\end{abstract}",
+        "",
+        r"\section{Introduction}",
+        r"\label{sec:introduction}",
+        "",
+        r"Figure~\ref{fig:taxonomy} shows the taxonomy this survey follows; "
+        r"Section~\ref{sec:benchmarks} lists the benchmarks the surveyed methods are evaluated on."
+        if rows
+        else r"Figure~\ref{fig:taxonomy} shows the taxonomy this survey follows.",
+        "",
+        *taxonomy_figure(title, taxonomy, groups, keys),
     ]
     for node in taxonomy.nodes:
         lines += _node_tex(node, 0, groups, keys)
+    if rows:
+        lines += ["", *benchmark_table(rows, papers, keys)]
     lines += ["", r"\bibliographystyle{plain}", r"\bibliography{references}", "", r"\end{document}", ""]
     return "\n".join(lines), cited, keys
+
+
+def short_name(paper: Paper) -> str:
+    """What a figure or table calls a paper: its acronym, the name its title announces, or the title
+    cut to a few words."""
+    name = paper.acronym or title_name(paper.title)
+    if name:
+        return name
+    words = paper.display_title.split()
+    return " ".join(words[:4]) + ("…" if len(words) > 4 else "")
+
+
+def _forest_text(text: str) -> str:
+    """Node content for forest: escaped and braced so commas and brackets are text."""
+    return "{" + tex_escape(text).replace("[", "{[}").replace("]", "{]}") + "}"
+
+
+def taxonomy_figure(
+    title: str, taxonomy: Taxonomy, groups: dict[str, list[Paper]], keys: dict[str, str]
+) -> list[str]:
+    """The taxonomy drawn left to right with `forest`, the way surveys on arXiv draw theirs; each leaf
+    names up to LEAF_PAPERS of its papers with their citations."""
+    out = [
+        FIGURE_BEGIN,
+        r"\begin{figure}[!htbp]",
+        r"\centering",
+        r"\begin{adjustbox}{max width=\textwidth, max totalheight=0.9\textheight}",
+        r"\begin{forest}",
+        r"  forked edges,",
+        r"  for tree={grow'=0, draw, rounded corners, anchor=west, child anchor=west, parent anchor=east,",
+        r"    inner sep=2pt, l sep=5mm, s sep=1.5mm, text width=3.2cm, font=\small\raggedright},",
+        r"  where level=0{text width=2.4cm, font=\small\bfseries\raggedright}{},",
+        f"  [{_forest_text(title)}",
+    ]
+
+    def walk(node: Node, depth: int) -> None:
+        pad = "  " * (depth + 2)
+        out.append(f"{pad}[{_forest_text(node.name)}")
+        for child in node.children:
+            walk(child, depth + 1)
+        members = sorted(groups.get(node.id, []), key=lambda p: sort_key(p, True))
+        if not node.children and members:
+            shown = members[:LEAF_PAPERS]
+            text = ", ".join(f"{tex_escape(short_name(p))}~\\cite{{{keys[p.id]}}}" for p in shown)
+            if len(members) > len(shown):
+                text += f", and {len(members) - len(shown)} more"
+            text = text.replace("[", "{[}").replace("]", "{]}")
+            out.append(f"{pad}  [{{{text}}}, text width=8cm, font=\\footnotesize\\raggedright]")
+        out.append(f"{pad}]")
+
+    for node in taxonomy.nodes:
+        walk(node, 0)
+    out += [
+        "  ]",
+        r"\end{forest}",
+        r"\end{adjustbox}",
+        r"\caption{The taxonomy of this survey, with representative papers.}",
+        r"\label{fig:taxonomy}",
+        r"\end{figure}",
+        FIGURE_END,
+    ]
+    return out
+
+
+def benchmark_table(
+    rows: Sequence[BenchmarkRow], papers: dict[str, Paper], keys: dict[str, str]
+) -> list[str]:
+    """The benchmarks the surveyed methods are evaluated on, most used first, with citations."""
+    out = [
+        r"\section{Benchmarks}",
+        r"\label{sec:benchmarks}",
+        "",
+        "The benchmarks and datasets most used by the surveyed papers, with the paper that introduced",
+        "each (when it is part of the survey) and the papers that report results on it.",
+        "",
+        r"\begin{longtable}{@{}p{3.2cm}p{1.6cm}r p{7.4cm}@{}}",
+        r"\toprule",
+        r"Benchmark & Introduced & Papers & Evaluated in \\",
+        r"\midrule",
+        r"\endhead",
+    ]
+    for row in rows:
+        intro = rf"\cite{{{keys[row.introduced_by]}}}" if row.introduced_by in keys else "--"
+        users = [pid for pid in row.papers if pid in keys]
+        cites = rf"\cite{{{','.join(keys[pid] for pid in users)}}}" if users else "--"
+        out.append(f"{tex_escape(row.name)} & {intro} & {len(row.papers)} & {cites} \\\\")
+    out += [r"\bottomrule", r"\end{longtable}"]
+    return out
 
 
 def _node_tex(node: Node, depth: int, groups: dict[str, list[Paper]], keys: dict[str, str]) -> list[str]:

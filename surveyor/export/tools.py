@@ -1,0 +1,103 @@
+"""The external tools some exports call: pdfLaTeX + BibTeX (the `.bbl` arXiv needs) and pandoc
+(DOCX, HTML, Markdown). Each is looked up on PATH (pandoc also in the `pypandoc-binary` wheel); a
+missing tool is a clear error that says what to install, never a silent skip.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from ..errors import SurveyorError
+from .latex import FIGURE_BEGIN, FIGURE_END
+
+PANDOC_FORMATS = {"docx": "docx", "html": "html", "md": "gfm"}
+_TEX_HINT = "install TeX Live (Debian: apt-get install texlive-latex-extra lmodern) and run again"
+
+
+def which_pandoc() -> str | None:
+    """A pandoc binary: the system's, else the one the `pypandoc-binary` wheel carries."""
+    found = shutil.which("pandoc")
+    if found:
+        return found
+    try:
+        import pypandoc
+
+        path = pypandoc.get_pandoc_path()
+    except (ImportError, OSError):
+        return None
+    return str(path) if path else None
+
+
+def _run(cmd: list[str], cwd: Path, what: str) -> subprocess.CompletedProcess[str]:
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=600)
+    except subprocess.TimeoutExpired as exc:
+        raise SurveyorError(f"{what} did not finish in 10 minutes", "look at the log it writes") from exc
+    return proc
+
+
+def compile_survey(folder: Path) -> tuple[str, str]:
+    """Run pdflatex, bibtex, pdflatex twice on `folder/main.tex` in a scratch copy; return the `.bbl`
+    text and the final LaTeX log."""
+    missing = [tool for tool in ("pdflatex", "bibtex") if not shutil.which(tool)]
+    if missing:
+        raise SurveyorError(f"{' and '.join(missing)} not found: the .bbl needs TeX", _TEX_HINT)
+    with tempfile.TemporaryDirectory(prefix="surveyor-tex-") as tmp:
+        work = Path(tmp)
+        for name in ("main.tex", "references.bib"):
+            shutil.copy2(folder / name, work / name)
+        latex = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "main.tex"]
+        steps = [latex, ["bibtex", "main"], latex, latex]
+        for cmd in steps:
+            proc = _run(cmd, work, cmd[0])
+            if proc.returncode != 0 and cmd[0] == "pdflatex":
+                tail = "\n".join((work / "main.log").read_text(errors="replace").splitlines()[-15:])
+                raise SurveyorError(
+                    f"pdflatex failed on {folder / 'main.tex'}:\n{tail}",
+                    "the packages the skeleton uses are forest, adjustbox, booktabs and lmodern: "
+                    + _TEX_HINT,
+                )
+            if proc.returncode not in (0, 1) and cmd[0] == "bibtex":  # 1 = warnings only
+                raise SurveyorError(f"bibtex failed on {folder / 'references.bib'}:\n{proc.stdout[-800:]}")
+        return (work / "main.bbl").read_text(encoding="utf-8"), (work / "main.log").read_text(
+            errors="replace"
+        )
+
+
+def pandoc_convert(folder: Path, fmt: str, out: Path) -> None:
+    """Convert `folder/main.tex` (citations resolved from references.bib) to `out` in `fmt`."""
+    if fmt not in PANDOC_FORMATS:
+        raise SurveyorError(f"unknown format `{fmt}`", f"choose one of: {', '.join(PANDOC_FORMATS)}")
+    pandoc = which_pandoc()
+    if not pandoc:
+        raise SurveyorError(
+            "pandoc not found", "install it (apt-get install pandoc) or pip install 'surveyor[pandoc]'"
+        )
+    cmd = [
+        pandoc,
+        "main.tex",
+        "--from=latex",
+        f"--to={PANDOC_FORMATS[fmt]}",
+        "--citeproc",
+        "--bibliography=references.bib",
+        "--standalone",
+        f"--output={out.resolve()}",
+    ]
+    with tempfile.TemporaryDirectory(prefix="surveyor-pandoc-") as tmp:
+        work = Path(tmp)
+        shutil.copy2(folder / "references.bib", work / "references.bib")
+        (work / "main.tex").write_text(without_figure((folder / "main.tex").read_text(encoding="utf-8")))
+        proc = _run(cmd, work, "pandoc")
+    if proc.returncode != 0:
+        raise SurveyorError(f"pandoc failed on {folder / 'main.tex'}: {proc.stderr.strip()[-800:]}")
+
+
+def without_figure(tex: str) -> str:
+    """main.tex without the forest figure, which pandoc cannot draw (it would print its source)."""
+    if FIGURE_BEGIN not in tex or FIGURE_END not in tex:
+        return tex
+    before, rest = tex.split(FIGURE_BEGIN, 1)
+    return before + rest.split(FIGURE_END, 1)[1]
