@@ -115,12 +115,27 @@ def init(
         str, typer.Option(help="A shipped taxonomy name or a path to a taxonomy YAML file.")
     ] = "video-understanding",
     title: Annotated[str, typer.Option(help="Title of the generated list.")] = "Awesome Papers",
+    github_action: Annotated[
+        bool,
+        typer.Option(
+            "--github-action",
+            help="Also write a GitHub workflow that runs `surveyor update` daily and opens a PR.",
+        ),
+    ] = False,
+    install: Annotated[
+        str, typer.Option(help="What the workflow pip-installs (a version, a git URL, a path).")
+    ] = "surveyor",
 ) -> None:
     """Create a workspace: surveyor.toml, a taxonomy, data/ and a .gitignore for .surveyor/."""
     from .config import CONFIG_NAME, default_config_text
     from .resources import shipped_taxonomies
 
     directory.mkdir(parents=True, exist_ok=True)
+    if (directory / CONFIG_NAME).exists() and github_action:
+        from .action import write_workflow
+
+        typer.echo(f"wrote {write_workflow(directory, install)} (the workspace exists: left as it is)")
+        return
     if (directory / CONFIG_NAME).exists():
         raise SurveyorError(f"{directory / CONFIG_NAME} already exists", "edit it instead")
     shipped = shipped_taxonomies()
@@ -136,6 +151,34 @@ def init(
     if not gitignore.exists():
         gitignore.write_text(".surveyor/\n")
     typer.echo(f"created workspace in {directory} (taxonomy: {source.name})")
+    if github_action:
+        from .action import write_workflow
+
+        typer.echo(f"wrote {write_workflow(directory, install)}")
+
+
+@app.command()
+@handle_errors
+def adopt(
+    readme: Annotated[Path, typer.Argument(help="The Awesome list's README.md (a file or a cloned list's).")],
+    directory: Annotated[
+        Path | None, typer.Argument(help="Workspace folder to create (default: beside the README).")
+    ] = None,
+    in_place: Annotated[
+        bool,
+        typer.Option(
+            "--in-place", help="Put surveyor markers in the README; exports then rewrite it in place."
+        ),
+    ] = False,
+) -> None:
+    """Take over an existing Awesome list: headings become the taxonomy, entries the papers, each
+    entry's section a human label."""
+    from .adopt import adopt as run_adopt
+    from .adopt import summary
+
+    report = run_adopt(readme, directory, in_place)
+    for line in summary(report):
+        typer.echo(line)
 
 
 @app.command("import")
@@ -404,6 +447,26 @@ def draft(
         f"{len(report.removed)} citations removed"
         + (f"; {report.requests} requests, ${report.cost:.4f}" if report.requests else "")
     )
+
+
+@app.command()
+@handle_errors
+def update(workspace: WorkspaceOpt = Path(".")) -> None:
+    """Fetch what is new, classify only the new papers, regenerate, and write output/CHANGES.md."""
+    from .update import update as run_update
+
+    ws = _workspace(workspace)
+    with _progress("classifying") as progress:
+        report = run_update(ws, progress)
+    _print_classify(report.classify)
+    for path, changed in report.exports:
+        if changed:
+            typer.echo(f"wrote {path.resolve()}")
+    if report.changes:
+        typer.echo(f"{len(report.new)} new papers; pull-request text in {report.changes.resolve()}")
+    else:
+        n_changed = sum(1 for _, c in report.exports if c)
+        typer.echo(f"no new papers; {n_changed} exported files changed")
 
 
 @app.command()

@@ -25,6 +25,7 @@ from .store import Workspace, read_jsonl, write_jsonl
 from .text import normalize_title, parse_arxiv_id
 
 OVERLAP = timedelta(days=2)  # re-ask a little before the last fetch: late-indexed submissions
+RESTATE = timedelta(days=7)  # a fetch that found nothing moves the window forward only after a week
 
 
 class FetchState(Record):
@@ -108,6 +109,11 @@ def fetch(
         report.requests = client.stats.requests - before[0]
         report.retries = client.stats.retries - before[1]
         previous = states.get(key)
+        if previous and not (report.added or report.updated) and today - previous.last_success < RESTATE:
+            reports.append(
+                report
+            )  # nothing new: the state file stays as it is (a no-op update changes no file)
+            continue
         states[key] = FetchState(
             key=key,
             query=q.query,

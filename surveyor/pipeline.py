@@ -5,6 +5,7 @@ Each returns a report the CLI prints; none prints anything itself.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections import Counter
@@ -99,7 +100,7 @@ def export_awesome(ws: Workspace, lib: Library) -> Written:
     from .export.awesome import ReadmeOptions, contributing_text
 
     cfg = ws.config.export
-    path = ws.output_dir / cfg.readme
+    path = Path(os.path.normpath(ws.output_dir / cfg.readme))  # may be `../README.md`: the list's own
     written: Written = []
     chart_rel = None
     if cfg.chart:

@@ -26,6 +26,17 @@ class QueueItem:
     why: str
 
 
+def review_reason(rec: Classification, cutoff: float) -> str | None:
+    """Why a machine label needs a human look (failed, ungrounded, unsure), or None."""
+    if rec.status == "failed":
+        return f"failed: {rec.error}"
+    if any(not lab.grounded for lab in rec.labels):
+        return "evidence not found in the title or abstract"
+    if rec.labels and min(lab.confidence for lab in rec.labels) < cutoff:
+        return f"confidence {min(lab.confidence for lab in rec.labels):.2f} < {cutoff}"
+    return None
+
+
 def review_queue(ws: Workspace) -> list[QueueItem]:
     """Unsure, ungrounded or failed machine labels without a human decision, least sure first."""
     papers = ws.load_papers()
@@ -36,15 +47,9 @@ def review_queue(ws: Workspace) -> list[QueueItem]:
     for pid, rec in labels.items():
         if pid not in papers or pid in decided:
             continue
-        if rec.status == "failed":
-            why = f"failed: {rec.error}"
-        elif any(not lab.grounded for lab in rec.labels):
-            why = "evidence not found in the title or abstract"
-        elif rec.labels and min(lab.confidence for lab in rec.labels) < cutoff:
-            why = f"confidence {min(lab.confidence for lab in rec.labels):.2f} < {cutoff}"
-        else:
-            continue
-        items.append(QueueItem(papers[pid], rec, why))
+        why = review_reason(rec, cutoff)
+        if why:
+            items.append(QueueItem(papers[pid], rec, why))
     return sorted(
         items, key=lambda it: (min((lab.confidence for lab in it.record.labels), default=0.0), it.paper.id)
     )

@@ -19,7 +19,7 @@ import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import IO, TypeVar
+from typing import IO, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -70,8 +70,11 @@ def write_jsonl(path: Path, records: Iterable[M], key: Callable[[M], object]) ->
     return atomic_write_text(path, "".join(line + "\n" for line in lines))
 
 
-def read_jsonl(path: Path, model: type[M]) -> list[M]:
-    """Read a JSONL file of `model` records; a bad line is an error naming the file and line."""
+def read_jsonl(
+    path: Path, model: type[M], fill: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+) -> list[M]:
+    """Read a JSONL file of `model` records; a bad line is an error naming the file and line.
+    `fill` completes a record written by hand before it is validated."""
     if not path.is_file():
         return []
     records: list[M] = []
@@ -80,7 +83,18 @@ def read_jsonl(path: Path, model: type[M]) -> list[M]:
             if not line.strip():
                 continue
             try:
-                records.append(model.model_validate_json(line))
+                if fill is None:
+                    records.append(model.model_validate_json(line))
+                    continue
+                try:
+                    raw = json.loads(line)
+                except ValueError as exc:
+                    raise WorkspaceError(
+                        f"{where(path, number)}: not a JSON object: {exc}",
+                        "each line is one JSON object, e.g. "
+                        '{"paper": "2401.12345", "labels": [{"node": "watch-fine"}]}',
+                    ) from exc
+                records.append(model.model_validate(fill(raw) if isinstance(raw, dict) else raw))
             except ValidationError as exc:
                 err = exc.errors()[0]
                 loc = ".".join(str(p) for p in err["loc"])
@@ -89,6 +103,27 @@ def read_jsonl(path: Path, model: type[M]) -> list[M]:
                     "fix or remove that line (the file is plain text; git shows what changed)",
                 ) from exc
     return records
+
+
+def _hand_edit(raw: dict[str, Any]) -> dict[str, Any]:
+    """A decision line as a person writes it in a pull request — `{"paper": ID, "labels":
+    [{"node": NODE}]}` or `{"paper": ID, "out_of_scope": true, "reason": "..."}` — completed into a
+    full record (human, sure, marked as hand-edited)."""
+    out = {
+        "backend": "human",
+        "model": "hand-edited",
+        "taxonomy_hash": "",
+        "run_id": "hand-edit",
+        "time": "",
+        **raw,
+    }
+    out["labels"] = [
+        {"confidence": 1.0, "evidence": "", **lab} if isinstance(lab, dict) else lab
+        for lab in out.get("labels") or []
+    ]
+    if out.get("out_of_scope") and not out.get("reason"):
+        out["reason"] = "marked out of scope by hand"
+    return out
 
 
 class Journal:
@@ -235,7 +270,7 @@ class Workspace:
     def load_decisions(self) -> dict[str, Classification]:
         """Human decisions by paper id."""
         out: dict[str, Classification] = {}
-        for c in read_jsonl(self.decisions_path, Classification):
+        for c in read_jsonl(self.decisions_path, Classification, fill=_hand_edit):
             if c.backend != "human":
                 raise WorkspaceError(
                     f"{self.decisions_path}: record for {c.paper} has backend `{c.backend}`",

@@ -60,8 +60,15 @@ def clean_heading(text: str) -> str:
     return clean_space(text)
 
 
+_ESCAPED = re.compile(r"\\([\\`*_\[\]<>|#~!{}()+.\-])")
+_CROSS_REF = re.compile(r"\s*\(listed under [^)]*\)\.?\s*$")  # surveyor's pointer to a paper's home
+
+
 def _plain(text: str) -> str:
-    return clean_space(re.sub(r"[*_`]", "", _BADGE.sub("", text)))
+    """Text without badges and emphasis markers; backslash-escaped characters kept as written."""
+    text = _ESCAPED.sub(lambda m: f"\x00{ord(m.group(1))}\x00", _BADGE.sub("", text))
+    text = re.sub(r"[*_`]", "", text).replace("\u200b", "")
+    return clean_space(re.sub(r"\x00(\d+)\x00", lambda m: chr(int(m.group(1))), text))
 
 
 def read(text: str, file: str) -> Doc:
@@ -105,6 +112,8 @@ def read(text: str, file: str) -> Doc:
             if header is None:
                 header = [_plain(c).lower() for c in cells]
                 continue
+            if header[:1] == ["benchmark"] and "evaluated methods" in header:
+                continue  # surveyor's own Benchmarks table: benchmarks, not papers
             _row(doc, file, number, header, cells, section.path)
         elif re.match(r"^\s*([-*+]|\d+\.)\s+", line):
             header = None
@@ -132,10 +141,12 @@ def _row(
     cell = cells[title_i] if title_i < len(cells) else ""
     get = lambda names: cells[i] if (i := _pick(header, names)) is not None and i < len(cells) else ""  # noqa: E731
     links = _LINK.findall(cell)
-    title = _plain(links[0][0]) if links else _plain(cell)
+    title = _plain(links[0][0]) if links else _CROSS_REF.sub("", _plain(cell))
     url = links[0][1] if links else None
     code = _CODE_HOST.search(get(("code", "github", "repo")) or "")
-    year = _YEAR.search(get(("year", "date", "time")) or "")
+    year = _YEAR.search(get(("year", "date", "time")) or "") or _YEAR.search(
+        get(("venue", "conference", "pub"))
+    )
     acronym = _plain(_LINK.sub(lambda m: m.group(1), get(("acronym", "model", "method", "abbr"))))
     venue = _plain(get(("venue", "conference", "publication", "pub")))
     _add(
@@ -153,13 +164,16 @@ def _row(
 
 
 def _bullet(doc: Doc, file: str, number: int, body: str, path: tuple[str, ...]) -> None:
+    body = _BADGE.sub("", body)  # `[![Stars](badge)](repo)` -> `[](repo)`: the repo link stays
     links = _LINK.findall(body)
     if not links and not re.search(r"\*\*[^*]+\*\*", body):
         words = _plain(body)
         if len(words.split()) >= 3 and not words.endswith(":"):  # a paper listed without any link
             doc.read += 1
             year = _YEAR.search(words)
-            title = re.sub(r"[,.;]?\s*\(?\b(19|20)\d{2}\)?\s*$", "", words)
+            title = _CROSS_REF.sub("", words)
+            title = re.sub(r"\s*\([^()]*\b(19|20)\d{2}\)\.?\s*$", "", title)  # `Title (ACL 2023).`
+            title = re.sub(r"[,.;]?\s*\(?\b(19|20)\d{2}\)?\s*$", "", title)
             _add(doc, file, number, path, title, None, None, int(year.group(0)) if year else None, "", "")
         return
     doc.read += 1

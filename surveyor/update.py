@@ -1,0 +1,110 @@
+"""`surveyor update`: what is new since the last run, classified, exported, and described for a
+pull request.
+
+Input: the workspace (its configured files and arXiv queries). Output: the regenerated exports and
+`output/CHANGES.md` — the new papers per section with their confidence, the ones needing review,
+and the run's cost — written only when there are new papers, so an update that finds nothing
+changes no file. Only papers without a label are classified; the list's own (human) labels are the
+examples the classifiers learn from, and are never touched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .classify.runner import ClassifyReport, Progress, classify_workspace, rekey
+from .export.awesome import md_escape, place
+from .models import Paper
+from .review import review_reason
+from .store import Workspace, atomic_write_text, effective_labels
+
+
+@dataclass
+class UpdateReport:
+    """What one update did."""
+
+    new: list[str]
+    classify: ClassifyReport
+    exports: list[tuple[Path, bool]] = field(default_factory=list)
+    changes: Path | None = None
+
+
+def new_papers(before: set[str], papers: dict[str, Paper]) -> list[str]:
+    """Ids of papers that are neither in `before` nor merged from a paper that was."""
+    return sorted(pid for pid, p in papers.items() if pid not in before and not (set(p.aliases) & before))
+
+
+def changes_text(ws: Workspace, new: list[str], report: ClassifyReport) -> str:
+    """The pull-request body: new papers per section, the ones to review, the cost."""
+    papers = ws.load_papers()
+    labels = effective_labels(rekey(ws.load_labels(), papers), rekey(ws.load_decisions(), papers))
+    taxonomy = ws.taxonomy
+    fresh = {pid: labels[pid] for pid in new if pid in labels}
+    placement = place(taxonomy, papers, fresh)
+    names = {n.id: n.name for n in taxonomy.iter_nodes()}
+    cutoff = ws.config.classify.review_below
+    out = [f"## {len(new)} new papers", ""]
+    for node in taxonomy.iter_nodes():
+        members = [pid for pid in placement.members.get(node.id, []) if placement.home[pid] == node.id]
+        if not members:
+            continue
+        path = " › ".join(names[a] for a in taxonomy.ancestors(node.id))
+        out += [f"### {md_escape(path)}", ""]
+        for pid in sorted(members):
+            rec, paper = fresh[pid], papers[pid]
+            conf = max(lab.confidence for lab in rec.labels if lab.node == node.id)
+            also = [names[lab.node] for lab in rec.labels if lab.node != node.id and lab.node in names]
+            title = (
+                f"[{md_escape(paper.display_title)}]({paper.url})"
+                if paper.url
+                else md_escape(paper.display_title)
+            )
+            line = f"- {title} — confidence {conf:.2f}" + (f"; also under {', '.join(also)}" if also else "")
+            out.append(line + (" — **needs review**" if review_reason(rec, cutoff) else ""))
+        out.append("")
+    left_out = [pid for pid in new if pid in fresh and fresh[pid].out_of_scope]
+    if left_out:
+        out += ["### Left out (out of scope)", ""]
+        out += [f"- {md_escape(papers[pid].display_title)}: {fresh[pid].reason}" for pid in left_out] + [""]
+    unlabelled = [pid for pid in new if pid not in fresh]
+    if unlabelled:
+        out += ["### Not classified (no title or abstract yet)", ""]
+        out += [f"- {md_escape(papers[pid].display_title)}" for pid in unlabelled] + [""]
+    review = [(pid, why) for pid in sorted(fresh) if (why := review_reason(fresh[pid], cutoff))]
+    out += ["### Needs review", ""]
+    out += [f"- `{pid}` {md_escape(papers[pid].display_title)}: {why}" for pid, why in review] or ["None."]
+    out += [
+        "",
+        "To move a paper, edit its line in `data/decisions.jsonl` in this pull request (or run "
+        "`surveyor label ID NODE`); the next run applies it and never undoes it.",
+        "",
+        "### Cost",
+        "",
+        f"{report.backend} ({report.model}): {report.classified} papers classified, "
+        f"{report.requests} requests, ${report.cost:.4f}.",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def update(ws: Workspace, progress: Progress | None = None) -> UpdateReport:
+    """Import the configured files, fetch the configured queries since their last run, classify
+    the new papers, export, and write output/CHANGES.md when anything is new."""
+    from .pipeline import export, import_configured
+
+    before = set(ws.load_papers())
+    before |= {alias for p in ws.load_papers().values() for alias in p.aliases}
+    import_configured(ws)
+    if ws.config.sources.arxiv:
+        from .collect import fetch
+
+        fetch(ws, ws.config.sources.arxiv)
+    new = new_papers(before, ws.load_papers())
+    report = classify_workspace(ws, progress=progress, command="update")
+    result = UpdateReport(new, report, export(ws))
+    if new:
+        path = ws.root / "output" / "CHANGES.md"
+        atomic_write_text(path, changes_text(ws, new, report))
+        result.changes = path
+    return result
