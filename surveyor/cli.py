@@ -689,6 +689,103 @@ taxonomy_app = typer.Typer(help="Work with taxonomy files.", no_args_is_help=Tru
 app.add_typer(taxonomy_app, name="taxonomy")
 
 
+@taxonomy_app.command("suggest")
+@handle_errors
+def taxonomy_suggest(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Patch file to write.")] = Path(
+        "taxonomy-patch.yaml"
+    ),
+    max_proposals: Annotated[int, typer.Option("--max", help="At most this many proposals.")] = 5,
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """Propose new nodes, splits and merges from the papers that fit badly, as a reviewable patch."""
+    import yaml
+
+    from .evolve import suggest_workspace
+
+    ws = _workspace(workspace)
+    proposals, patch = suggest_workspace(ws, max_proposals)
+    path = out if out.is_absolute() else ws.root / out
+    header = (
+        "# Proposed by `surveyor taxonomy suggest`: delete what you reject, edit names and places,\n"
+        "# then `surveyor taxonomy apply " + path.name + "`. Nothing changes until then.\n"
+    )
+    path.write_text(header + yaml.safe_dump(patch, sort_keys=False, allow_unicode=True, width=100))
+    for p in proposals:
+        what = {
+            "add": f"new node {p.node} ({p.name}) under {p.parent or 'the top level'}",
+            "split": f"split {p.node} into {', '.join(c.node for c in p.children)}",
+            "merge": f"merge {p.node} into {p.into}",
+        }[p.op]
+        typer.echo(f"{what}: {len(p.members)} papers")
+    typer.echo(f"wrote {path.resolve()} ({len(proposals)} proposals)")
+
+
+@taxonomy_app.command("apply")
+@handle_errors
+def taxonomy_apply(
+    patch: Annotated[Path, typer.Argument(help="The patch file `suggest` wrote (edited or not).")],
+    force: Annotated[bool, typer.Option("--force", help="Apply to another taxonomy version.")] = False,
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """Apply a taxonomy patch: re-classify only the papers it touches; human labels kept."""
+    from .evolve import apply_workspace
+
+    ws = _workspace(workspace)
+    report = apply_workspace(ws, patch if patch.is_absolute() else Path.cwd() / patch, force)
+    for line in report.changes:
+        typer.echo(line)
+    typer.echo(
+        f"taxonomy {report.old_hash} -> {report.new_hash}: {report.reclassified} papers re-classified, "
+        f"{report.kept} machine labels carried over, {report.human_moved} human labels moved with a merge; "
+        f"undo with `surveyor taxonomy apply {report.reverse.name}`"
+    )
+
+
+@taxonomy_app.command("diff")
+@handle_errors
+def taxonomy_diff(
+    version: Annotated[
+        str | None, typer.Argument(help="An old taxonomy hash (default: before the last patch).")
+    ] = None,
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """What changed since an earlier taxonomy version, old ids mapped to new ones."""
+    from .evolve import diff_workspace
+
+    for line in diff_workspace(_workspace(workspace), version) or ["no change"]:
+        typer.echo(line)
+
+
+@taxonomy_app.command("bootstrap")
+@handle_errors
+def taxonomy_bootstrap(
+    topic: Annotated[str, typer.Option("--topic", help="What the survey is about.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Taxonomy file to write.")] = Path(
+        "taxonomy.proposed.yaml"
+    ),
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """Propose a first taxonomy from the library's papers, as a file to edit."""
+    import yaml
+
+    from .evolve import bootstrap
+    from .taxonomy import parse_taxonomy
+
+    ws = _workspace(workspace)
+    papers = [p for _, p in sorted(ws.load_papers().items()) if p.has_text]
+    if len(papers) < 6:
+        raise SurveyorError(f"{len(papers)} papers with text: too few to group", "import papers first")
+    raw = bootstrap(papers, topic)
+    path = out if out.is_absolute() else ws.root / out
+    parse_taxonomy(raw, path)  # what we write must load
+    path.write_text(
+        "# Proposed by `surveyor taxonomy bootstrap`: rename, regroup, then point surveyor.toml at it.\n"
+        + yaml.safe_dump(raw, sort_keys=False, allow_unicode=True, width=100)
+    )
+    typer.echo(f"wrote {path.resolve()}: {sum(1 for _ in parse_taxonomy(raw, path).iter_nodes())} nodes")
+
+
 @taxonomy_app.command("convert")
 @handle_errors
 def taxonomy_convert(

@@ -1,0 +1,612 @@
+"""Taxonomy evolution: find the papers the taxonomy fits badly, group them, propose new nodes,
+splits of overfull nodes and merges of near-empty ones, as a patch file a person reviews; apply a
+patch (re-classifying only the papers it touches, keeping human labels), and show what changed
+between taxonomy versions.
+
+Offline grouping: TF-IDF over title and abstract, k-means over the candidate papers, each group
+named by the terms that characterise it against the rest of the library (class-based TF-IDF). A
+group's place in the tree is the node most of its members were pushed into.
+
+Patch file (YAML): `base` (the taxonomy hash it applies to) and `proposals`, each one of
+  - `op: add`   — `node` {id, name, description, keywords}, `parent` (null: top level), `members`
+  - `op: split` — `node` (an existing id) and `children`: add-proposals under it
+  - `op: merge` — `node` (an id to remove) and `into` (the id its papers move to)
+with `evidence` (keywords, sample titles, member count) for the reviewer. Delete what you reject.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from .errors import InputError
+from .models import Classification, Paper
+from .store import Workspace, atomic_write_text, read_jsonl, write_jsonl
+from .taxonomy import Taxonomy, load_taxonomy, parse_taxonomy
+from .text import slug
+
+MAX_PROPOSALS = 5
+MIN_GROUP = 3
+_STOP_EXTRA = frozenset(
+    "video videos model models method methods approach propose proposed paper large language llm llms "
+    "multimodal based new results performance task tasks framework state art existing".split()
+)
+
+
+@dataclass
+class Proposal:
+    """One proposed change with the papers it is about and why."""
+
+    op: str  # add | split | merge
+    node: str
+    name: str = ""
+    parent: str | None = None
+    description: str = ""
+    keywords: list[str] = field(default_factory=list)
+    members: list[str] = field(default_factory=list)
+    into: str | None = None
+    children: list[Proposal] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.op == "merge":
+            return {
+                "op": "merge",
+                "node": self.node,
+                "into": self.into,
+                "evidence": {"members": len(self.members), "titles": self.titles[:5]},
+            }
+        if self.op == "split":
+            return {"op": "split", "node": self.node, "children": [c.to_dict() for c in self.children]}
+        return {
+            "op": "add",
+            "node": {
+                "id": self.node,
+                "name": self.name,
+                "description": self.description,
+                "keywords": self.keywords[:6],
+            },
+            "parent": self.parent,
+            "members": sorted(self.members),
+            "evidence": {
+                "members": len(self.members),
+                "keywords": self.keywords[:8],
+                "titles": self.titles[:5],
+            },
+        }
+
+
+# --- grouping -----------------------------------------------------------------------------------------
+def _text(paper: Paper) -> str:
+    return f"{paper.display_title}. {paper.display_title}. {paper.abstract or ''}"
+
+
+def vectorize(papers: Sequence[Paper]) -> tuple[Any, list[str]]:
+    """Row-normalised TF-IDF (uni- and bigrams) of every paper, and the vocabulary."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
+    stop = sorted(set(ENGLISH_STOP_WORDS) | _STOP_EXTRA)
+    vec = TfidfVectorizer(
+        sublinear_tf=True,
+        stop_words=stop,
+        min_df=2 if len(papers) >= 20 else 1,
+        max_df=0.5 if len(papers) >= 20 else 1.0,
+        ngram_range=(1, 2),
+        dtype=np.float32,
+    )
+    matrix = vec.fit_transform([_text(p) for p in papers])
+    return matrix, list(vec.get_feature_names_out())
+
+
+def cluster(matrix: Any, k: int, seed: int = 0) -> np.ndarray:
+    """k-means labels over the rows (deterministic for a seed)."""
+    from sklearn.cluster import KMeans
+
+    k = max(1, min(k, matrix.shape[0]))
+    return KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(matrix)
+
+
+def keywords(matrix: Any, rows: Sequence[int], vocab: list[str], n: int = 8) -> list[str]:
+    """Terms that characterise `rows` against the whole matrix (class-based TF-IDF), best first;
+    a unigram already inside a chosen bigram is skipped."""
+    inside = np.asarray(matrix[list(rows)].mean(axis=0)).ravel()
+    overall = np.asarray(matrix.mean(axis=0)).ravel() + 1e-6
+    score = inside * np.log1p(inside / overall)
+    out: list[str] = []
+    for i in np.argsort(-score):
+        term = vocab[i]
+        if score[i] <= 0 or len(out) >= n:
+            break
+        if any(term in t.split() for t in out) or any(t in term.split() for t in out if " " not in t):
+            continue
+        out.append(term)
+    return out
+
+
+def _name(terms: list[str]) -> str:
+    words = " and ".join(terms[:2]) if terms else "Unnamed group"
+    return words[:1].upper() + words[1:]
+
+
+# --- suggest -------------------------------------------------------------------------------------------
+def candidates(
+    papers: dict[str, Paper], labels: dict[str, Classification], cutoff: float, min_count: int = 10
+) -> list[str]:
+    """Papers that fit badly: machine-labelled, in scope, most confident label below `cutoff` (at
+    least the `min_count` least sure ones); unassigned in-scope papers too."""
+    machine = {
+        pid: rec
+        for pid, rec in labels.items()
+        if pid in papers and not rec.is_human and not rec.out_of_scope and rec.status == "ok"
+    }
+    sure = {pid: max((lab.confidence for lab in rec.labels), default=0.0) for pid, rec in machine.items()}
+    low = sorted(pid for pid, c in sure.items() if c < cutoff)
+    if len(low) < min_count:
+        low = sorted(sure, key=lambda p: (sure[p], p))[: max(min_count, len(sure) // 2)]
+    return sorted(low)
+
+
+def suggest(
+    taxonomy: Taxonomy,
+    papers: dict[str, Paper],
+    labels: dict[str, Classification],
+    cutoff: float = 0.4,
+    max_proposals: int = MAX_PROPOSALS,
+) -> list[Proposal]:
+    """New nodes for groups of badly fitting papers, splits of overfull nodes, merges of near-empty
+    ones; at most `max_proposals`, new nodes first."""
+    ids = sorted(papers)
+    matrix, vocab = vectorize([papers[p] for p in ids])
+    row = {pid: i for i, pid in enumerate(ids)}
+    proposals: list[Proposal] = []
+    pool = candidates(papers, labels, cutoff)
+    used = {n.id for n in taxonomy.iter_nodes()}
+    if len(pool) >= MIN_GROUP:
+        groups = _groups(matrix, [row[p] for p in pool], max_proposals)
+        for rows in groups:
+            members = [ids[r] for r in rows]
+            terms = keywords(matrix, rows, vocab)
+            piles = Counter(
+                max(labels[p].labels, key=lambda lab: lab.confidence).node
+                for p in members
+                if labels[p].labels
+            )
+            parent = taxonomy.parent(piles.most_common(1)[0][0]) if piles else None
+            proposals.append(_add(terms, members, parent, papers, used))
+    proposals += _splits(taxonomy, papers, labels, matrix, vocab, row, used)
+    proposals += _merges(taxonomy, papers, labels)
+    return proposals[:max_proposals]
+
+
+def _groups(matrix: Any, rows: list[int], n: int) -> list[list[int]]:
+    """k-means over the candidate rows (k = n, fewer for few papers); groups of MIN_GROUP or more,
+    largest first."""
+    k = min(n, max(1, len(rows) // MIN_GROUP))
+    assigned = cluster(matrix[rows], k)
+    out: dict[int, list[int]] = defaultdict(list)
+    for r, g in zip(rows, assigned, strict=True):
+        out[int(g)].append(r)
+    return sorted((g for g in out.values() if len(g) >= MIN_GROUP), key=lambda g: (-len(g), g[0]))
+
+
+def _add(
+    terms: list[str], members: list[str], parent: str | None, papers: dict[str, Paper], used: set[str]
+) -> Proposal:
+    base = slug(" ".join(terms[:2]), 4) or "new-node"
+    node_id, n = base, 2
+    while node_id in used:
+        node_id, n = f"{base}-{n}", n + 1
+    used.add(node_id)
+    return Proposal(
+        op="add",
+        node=node_id,
+        name=_name(terms),
+        parent=parent,
+        description=f"Papers on {', '.join(terms[:4])}.",
+        keywords=terms,
+        members=sorted(members),
+        titles=[papers[m].display_title for m in sorted(members)[:5]],
+    )
+
+
+def _members(taxonomy: Taxonomy, labels: dict[str, Classification]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    for pid, rec in labels.items():
+        if not rec.out_of_scope:
+            for lab in rec.labels:
+                if lab.node in taxonomy:
+                    out[lab.node].append(pid)
+    return out
+
+
+def _splits(
+    taxonomy: Taxonomy,
+    papers: dict[str, Paper],
+    labels: dict[str, Classification],
+    matrix: Any,
+    vocab: list[str],
+    row: dict[str, int],
+    used: set[str],
+) -> list[Proposal]:
+    """Leaves holding more than three times the median leaf's papers (and at least 30), whose papers
+    form two clearly separate groups (silhouette above 0.05)."""
+    from sklearn.metrics import silhouette_score
+
+    members = _members(taxonomy, labels)
+    leaves = [n.id for n in taxonomy.iter_nodes() if not n.children]
+    sizes = sorted(len(members.get(leaf, [])) for leaf in leaves)
+    if not sizes:
+        return []
+    limit = max(30, 3 * sizes[len(sizes) // 2])
+    out = []
+    for leaf in leaves:
+        pids = sorted(p for p in members.get(leaf, []) if p in row)
+        if len(pids) <= limit:
+            continue
+        rows = [row[p] for p in pids]
+        assigned = cluster(matrix[rows], 2)
+        if len(set(assigned)) < 2 or silhouette_score(matrix[rows], assigned, metric="cosine") < 0.05:
+            continue
+        children = []
+        for g in (0, 1):
+            group = [r for r, a in zip(rows, assigned, strict=True) if a == g]
+            ids = sorted(p for p, a in zip(pids, assigned, strict=True) if a == g)
+            children.append(_add(keywords(matrix, group, vocab), ids, leaf, papers, used))
+        out.append(Proposal(op="split", node=leaf, children=children, members=pids))
+    return out
+
+
+def _merges(
+    taxonomy: Taxonomy, papers: dict[str, Paper], labels: dict[str, Classification]
+) -> list[Proposal]:
+    """Leaves with fewer than two papers that have a parent: merge them into it."""
+    members = _members(taxonomy, labels)
+    out = []
+    for node in taxonomy.iter_nodes():
+        parent = taxonomy.parent(node.id)
+        if node.children or parent is None or len(members.get(node.id, [])) >= 2:
+            continue
+        pids = sorted(members.get(node.id, []))
+        out.append(
+            Proposal(
+                op="merge",
+                node=node.id,
+                into=parent,
+                members=pids,
+                titles=[papers[p].display_title for p in pids if p in papers],
+            )
+        )
+    return out
+
+
+def patch_dict(base: str, proposals: Sequence[Proposal]) -> dict[str, Any]:
+    """The patch file's content."""
+    return {"base": base, "proposals": [p.to_dict() for p in proposals]}
+
+
+# --- apply ---------------------------------------------------------------------------------------------
+@dataclass
+class Applied:
+    """The result of applying a patch to a taxonomy (as a YAML-ready dict)."""
+
+    raw: dict[str, Any]
+    mapping: dict[str, str]  # removed node id -> where its papers go
+    affected_nodes: set[str]  # nodes added, removed or given new children
+    members: set[str]  # papers the proposals name
+    reverse: dict[str, Any]  # the patch that undoes this one
+
+
+def _find(nodes: list[dict[str, Any]], node_id: str) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
+    for node in nodes:
+        if node["id"] == node_id:
+            return nodes, node
+        found = _find(node.get("children") or [], node_id)
+        if found:
+            return found
+    return None
+
+
+def apply_patch(raw: dict[str, Any], patch: dict[str, Any], where: str) -> Applied:
+    """Apply a patch to a taxonomy dict; errors name the proposal and say how to fix it."""
+    raw = {**raw, "nodes": _copy(raw.get("nodes") or [])}
+    mapping: dict[str, str] = {}
+    affected: set[str] = set()
+    members: set[str] = set()
+    undo: list[dict[str, Any]] = []
+    for n, prop in enumerate(patch.get("proposals") or [], 1):
+        op = prop.get("op")
+        if op == "split":
+            for child in prop.get("children") or []:
+                adds = _apply_add(raw, {**child, "parent": prop["node"]}, f"{where}: proposal {n}")
+                affected |= {adds, prop["node"]}
+                members |= set(child.get("members") or [])
+                undo.append({"op": "merge", "node": adds, "into": prop["node"]})
+        elif op == "add":
+            adds = _apply_add(raw, prop, f"{where}: proposal {n}")
+            affected.add(adds)
+            if prop.get("parent"):
+                affected.add(prop["parent"])
+            members |= set(prop.get("members") or [])
+            undo.append({"op": "merge", "node": adds, "into": prop.get("parent")})
+        elif op == "merge":
+            node_id, into = prop.get("node"), prop.get("into")
+            found = _find(raw["nodes"], node_id)
+            if not found:
+                raise InputError(
+                    f"{where}: proposal {n}: no node `{node_id}` to merge", "remove the proposal"
+                )
+            siblings, node = found
+            if node.get("children"):
+                raise InputError(
+                    f"{where}: proposal {n}: `{node_id}` has children", "merge its children first"
+                )
+            if into is not None and not _find(raw["nodes"], into):
+                raise InputError(f"{where}: proposal {n}: no node `{into}` to merge into", "fix `into`")
+            position = siblings.index(node)
+            siblings.remove(node)
+            parent = _parent_of(raw["nodes"], siblings)
+            mapping[node_id] = into or ""
+            affected |= {node_id, *([into] if into else [])}
+            undo.append(
+                {
+                    "op": "add",
+                    "node": {k: v for k, v in node.items() if k != "children"},
+                    "parent": parent,
+                    "position": position,
+                }
+            )
+        else:
+            raise InputError(f"{where}: proposal {n}: unknown op `{op}`", "use add, split or merge")
+    reverse = {"base": None, "proposals": list(reversed(undo))}
+    return Applied(raw, mapping, affected, members, reverse)
+
+
+def _copy(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {**n, "children": _copy(n.get("children") or [])} if n.get("children") else dict(n) for n in nodes
+    ]
+
+
+def _parent_of(nodes: list[dict[str, Any]], siblings: list[dict[str, Any]]) -> str | None:
+    if siblings is nodes:
+        return None
+    for node in nodes:
+        if node.get("children") is siblings:
+            return str(node["id"])
+        found = _parent_of(node.get("children") or [], siblings)
+        if found:
+            return found
+    return None
+
+
+def _apply_add(raw: dict[str, Any], prop: dict[str, Any], where: str) -> str:
+    node = dict(prop.get("node") or {})
+    node_id = node.get("id")
+    if not node_id or not node.get("name"):
+        raise InputError(f"{where}: an added node needs an id and a name", "fill node.id and node.name")
+    if _find(raw["nodes"], node_id):
+        raise InputError(f"{where}: node `{node_id}` exists already", "choose another id")
+    node = {k: v for k, v in node.items() if v not in (None, "", [])}
+    parent = prop.get("parent")
+    if parent is None:
+        siblings = raw["nodes"]
+    else:
+        found = _find(raw["nodes"], parent)
+        if not found:
+            raise InputError(f"{where}: no parent node `{parent}`", "fix `parent` (null: top level)")
+        siblings = found[1].setdefault("children", [])
+    position = prop.get("position")
+    siblings.insert(position if isinstance(position, int) else len(siblings), node)
+    return str(node_id)
+
+
+def diff(old: Taxonomy, new: Taxonomy, mapping: dict[str, str]) -> list[str]:
+    """What changed from `old` to `new`: nodes added, removed (with where their papers went),
+    renamed, moved, re-described."""
+    before = {n.id: n for n in old.iter_nodes()}
+    after = {n.id: n for n in new.iter_nodes()}
+    out = []
+    for nid in sorted(after.keys() - before.keys()):
+        parent = new.parent(nid)
+        out.append(f"+ {nid} ({after[nid].name})" + (f" under {parent}" if parent else " at the top level"))
+    for nid in sorted(before.keys() - after.keys()):
+        target = mapping.get(nid)
+        out.append(
+            f"- {nid} ({before[nid].name})" + (f" -> {target}" if target else " (papers re-classified)")
+        )
+    for nid in sorted(before.keys() & after.keys()):
+        a, b = before[nid], after[nid]
+        if a.name != b.name:
+            out.append(f"~ {nid}: renamed {a.name!r} -> {b.name!r}")
+        if old.parent(nid) != new.parent(nid):
+            out.append(
+                f"~ {nid}: moved from {old.parent(nid) or 'top level'} to {new.parent(nid) or 'top level'}"
+            )
+        if a.description != b.description or a.keywords != b.keywords:
+            out.append(f"~ {nid}: description or keywords changed")
+    return out
+
+
+# --- bootstrap -----------------------------------------------------------------------------------------
+def bootstrap(papers: Sequence[Paper], topic: str, top: int = 0, per_node: int = 4) -> dict[str, Any]:
+    """A first taxonomy for `topic` from the papers: k-means top-level groups (about sqrt(n / 4),
+    between 3 and 8), each big one split again into up to `per_node` children; names and
+    descriptions from the groups' characteristic terms. A draft for the author to edit."""
+    ids = list(range(len(papers)))
+    matrix, vocab = vectorize(papers)
+    k = top or int(min(8, max(3, round((len(papers) / 4) ** 0.5))))
+    used: set[str] = set()
+
+    def nodes(rows: list[int], k: int, depth: int) -> list[dict[str, Any]]:
+        assigned = cluster(matrix[rows], k)
+        groups: dict[int, list[int]] = defaultdict(list)
+        for r, g in zip(rows, assigned, strict=True):
+            groups[int(g)].append(r)
+        out = []
+        for group in sorted(groups.values(), key=lambda g: (-len(g), g[0])):
+            terms = keywords(matrix, group, vocab, 6)
+            base = slug(" ".join(terms[:2]), 4) or "group"
+            node_id, n = base, 2
+            while node_id in used:
+                node_id, n = f"{base}-{n}", n + 1
+            used.add(node_id)
+            node: dict[str, Any] = {
+                "id": node_id,
+                "name": _name(terms),
+                "description": f"{len(group)} papers on {', '.join(terms[:4])}.",
+                "keywords": terms[:5],
+            }
+            if depth == 0 and len(group) >= 4 * per_node:
+                node["children"] = nodes(group, per_node, 1)
+            out.append(node)
+        return out
+
+    return {
+        "name": topic,
+        "description": f"A first taxonomy for {topic}, proposed from {len(papers)} papers; edit it.",
+        "nodes": nodes(ids, k, 0),
+    }
+
+
+# --- on a workspace -------------------------------------------------------------------------------------
+VERSIONS = "taxonomy-versions"  # data/taxonomy-versions/<hash>.yaml: every taxonomy a patch replaced
+LOG = "taxonomy-log.jsonl"  # data/taxonomy-log.jsonl: one line per applied patch
+
+
+def suggest_workspace(
+    ws: Workspace, max_proposals: int = MAX_PROPOSALS
+) -> tuple[list[Proposal], dict[str, Any]]:
+    """Proposals for the workspace and the patch that carries them."""
+    from .pipeline import load_library
+
+    lib = load_library(ws)
+    papers = {pid: p for pid, p in lib.papers.items() if p.has_text}
+    labels = {pid: rec for pid, rec in lib.labels.items() if pid in papers}
+    proposals = suggest(ws.taxonomy, papers, labels, ws.config.classify.review_below, max_proposals)
+    return proposals, patch_dict(ws.taxonomy.hash, proposals)
+
+
+@dataclass
+class ApplyReport:
+    """What applying a patch did."""
+
+    old_hash: str
+    new_hash: str
+    changes: list[str]
+    reclassified: int
+    kept: int
+    human_moved: int  # human labels on merged nodes, moved with their papers
+    reverse: Path
+
+
+def apply_workspace(ws: Workspace, patch_path: Path, force: bool = False) -> ApplyReport:
+    """Apply a patch file: new taxonomy written (the old one kept in data/taxonomy-versions/), machine
+    labels the patch touches re-classified, the others carried over, human labels kept (a label on a
+    merged node moves with its papers), the reverse patch written beside the patch."""
+    from .classify.runner import classify_workspace
+
+    try:
+        patch = yaml.safe_load(patch_path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise InputError(
+            f"{patch_path}: cannot read the patch: {exc}", "check the path and the YAML"
+        ) from exc
+    old = ws.taxonomy
+    if patch.get("base") not in (None, old.hash) and not force:
+        raise InputError(
+            f"{patch_path} was made for taxonomy {patch.get('base')}, the workspace has {old.hash}",
+            "run `surveyor taxonomy suggest` again, or --force",
+        )
+    tax_path = ws.root / ws.config.taxonomy
+    old_text = tax_path.read_text(encoding="utf-8")
+    applied = apply_patch(yaml.safe_load(old_text), patch, str(patch_path))
+    new_text = yaml.safe_dump(applied.raw, sort_keys=False, allow_unicode=True, width=100)
+    new = parse_taxonomy(yaml.safe_load(new_text), tax_path)
+    versions = ws.data_dir / VERSIONS
+    atomic_write_text(versions / f"{old.hash}.yaml", old_text)
+    atomic_write_text(tax_path, new_text)
+    reverse_path = patch_path.with_name(patch_path.stem + ".reverse.yaml")
+    applied.reverse["base"] = new.hash
+    atomic_write_text(reverse_path, yaml.safe_dump(applied.reverse, sort_keys=False, allow_unicode=True))
+    log = read_jsonl_dicts(ws.data_dir / LOG)
+    log.append({"from": old.hash, "to": new.hash, "mapping": applied.mapping, "patch": patch_path.name})
+    atomic_write_text(ws.data_dir / LOG, "".join(json.dumps(e, sort_keys=True) + "\n" for e in log))
+
+    ws = Workspace(ws.root)
+    human = ws.load_decisions()
+    moved = 0
+    for pid, rec in human.items():
+        nodes = [applied.mapping.get(lab.node, lab.node) for lab in rec.labels]
+        if any(n != lab.node for n, lab in zip(nodes, rec.labels, strict=True)):
+            labels = [
+                lab.model_copy(update={"node": n}) for n, lab in zip(nodes, rec.labels, strict=True) if n
+            ]
+            human[pid] = rec.model_copy(update={"labels": labels})
+            moved += 1
+    ws.save_decisions(human.values())
+    machine = ws.load_labels()
+    # the machine labels of the version being replaced, so a patch that returns to it restores them
+    write_jsonl(versions / f"{old.hash}.labels.jsonl", machine.values(), key=lambda c: c.paper)
+    archived = {c.paper: c for c in read_jsonl(versions / f"{new.hash}.labels.jsonl", Classification)}
+    touched = applied.affected_nodes | set(applied.mapping)
+    keep, redo = {}, 0
+    for pid, rec in machine.items():
+        if pid in archived:  # back to a version we hold labels for: those labels, as they were
+            keep[pid] = archived[pid]
+            continue
+        if (
+            pid in applied.members
+            or any(lab.node in touched for lab in rec.labels)
+            or rec.taxonomy_hash != old.hash
+        ):
+            redo += 1
+            continue
+        keep[pid] = rec.model_copy(update={"taxonomy_hash": new.hash})
+    ws.save_labels(keep.values())
+    report = classify_workspace(Workspace(ws.root), command="taxonomy apply")
+    return ApplyReport(
+        old.hash,
+        new.hash,
+        diff(old, new, applied.mapping),
+        report.classified,
+        len(keep),
+        moved,
+        reverse_path,
+    )
+
+
+def read_jsonl_dicts(path: Path) -> list[dict[str, Any]]:
+    """The lines of a small JSONL log as dicts (missing file: none)."""
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def diff_workspace(ws: Workspace, old_hash: str | None = None) -> list[str]:
+    """What changed between a recorded taxonomy version (default: the one the last patch replaced)
+    and the current taxonomy, with old ids mapped to new ones."""
+    log = read_jsonl_dicts(ws.data_dir / LOG)
+    if old_hash is None:
+        if not log:
+            raise InputError(
+                "no taxonomy patch applied yet", "apply one with `surveyor taxonomy apply PATCH`"
+            )
+        old_hash = log[-1]["from"]
+    path = ws.data_dir / VERSIONS / f"{old_hash}.yaml"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in (ws.data_dir / VERSIONS).glob("*.yaml"))) or "none"
+        raise InputError(f"no recorded taxonomy version {old_hash}", f"recorded: {known}")
+    mapping: dict[str, str] = {}
+    for entry in log:  # follow the merges from that version on
+        if entry["from"] == old_hash or mapping:
+            for a, b in entry["mapping"].items():
+                mapping[a] = b
+                mapping.update({k: b for k, v in mapping.items() if v == a})
+    return diff(load_taxonomy(path), ws.taxonomy, mapping)

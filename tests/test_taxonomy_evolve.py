@@ -1,0 +1,126 @@
+"""Taxonomy evolution on the bundled example: suggest writes a reviewable patch, apply re-classifies
+only what it touches and keeps human labels, the reverse patch restores the labels exactly, diff
+maps old ids to new, bootstrap proposes a loadable first taxonomy."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import run_cli
+
+from surveyor.evolve import apply_patch, bootstrap, diff_workspace, suggest_workspace
+from surveyor.pipeline import build
+from surveyor.review import decide
+from surveyor.store import Workspace
+from surveyor.taxonomy import parse_taxonomy
+
+
+@pytest.fixture
+def built(example: Path) -> Workspace:
+    cfg = example / "surveyor.toml"
+    cfg.write_text(cfg.read_text().replace("arxiv = true", "arxiv = false"))  # no TeX needed here
+    shutil.copy(example.parent.parent / "taxonomies" / "video-understanding.yaml", example / "taxonomy.yaml")
+    cfg.write_text(
+        cfg.read_text().replace(
+            'taxonomy = "../../taxonomies/video-understanding.yaml"', 'taxonomy = "taxonomy.yaml"'
+        )
+    )
+    ws = Workspace(example)
+    build(ws)
+    return ws
+
+
+def test_suggest_apply_reverse_restores_labels_and_keeps_human_ones(built: Workspace) -> None:
+    ws = built
+    some = sorted(ws.load_labels())[:2]
+    decide(ws, some[0], ["reason-visual"])
+    decide(ws, some[1], [], out_of_scope=True)
+    human_before = (ws.data_dir / "decisions.jsonl").read_text()
+    labels_before = (ws.data_dir / "labels.jsonl").read_text()
+    proposals, patch = suggest_workspace(ws)
+    assert 1 <= len(proposals) <= 5
+    for p in proposals:
+        assert p.members and p.keywords and p.name and (p.parent is None or p.parent in ws.taxonomy)
+    result = run_cli("taxonomy", "suggest", "-w", str(ws.root))
+    assert result.returncode == 0, result.stderr
+    path = ws.root / "taxonomy-patch.yaml"
+    assert yaml.safe_load(path.read_text()) == patch and path.read_text().startswith("# Proposed")
+    assert (ws.data_dir / "labels.jsonl").read_text() == labels_before  # nothing changes until applied
+
+    applied = run_cli("taxonomy", "apply", str(path), "-w", str(ws.root))
+    assert applied.returncode == 0, applied.stderr
+    new = Workspace(ws.root)
+    added = {p.node for p in proposals if p.op == "add"}
+    assert added <= {n.id for n in new.taxonomy.iter_nodes()}
+    assert (new.data_dir / "decisions.jsonl").read_text() == human_before
+    labels = new.load_labels()
+    assert {r.taxonomy_hash for r in labels.values()} == {new.taxonomy.hash}  # the version on every label
+    assert any(lab.node in added for r in labels.values() for lab in r.labels)
+    redone = {pid for pid, r in labels.items() if r.run_id != Workspace(ws.root).load_runs()[0].id}
+    members = {m for p in proposals for m in p.members}
+    assert redone and len(redone) < len(labels)  # only the papers the patch touches were re-classified
+    in_added = {pid for pid, r in labels.items() if any(lab.node in added for lab in r.labels)}
+    assert not set(redone) - members - in_added
+
+    diff = run_cli("taxonomy", "diff", "-w", str(ws.root))
+    assert diff.returncode == 0 and all(f"+ {n}" in diff.stdout for n in added)
+
+    back = run_cli("taxonomy", "apply", str(ws.root / "taxonomy-patch.reverse.yaml"), "-w", str(ws.root))
+    assert back.returncode == 0, back.stderr
+    assert (ws.data_dir / "labels.jsonl").read_text() == labels_before
+    assert (ws.data_dir / "decisions.jsonl").read_text() == human_before
+    assert Workspace(ws.root).taxonomy.hash == ws.taxonomy.hash
+
+
+def test_merge_moves_human_labels_with_their_papers(built: Workspace) -> None:
+    ws = built
+    pid = sorted(ws.load_labels())[0]
+    decide(ws, pid, ["app-sports"])
+    patch = ws.root / "merge.yaml"
+    patch.write_text(
+        yaml.safe_dump(
+            {"base": ws.taxonomy.hash, "proposals": [{"op": "merge", "node": "app-sports", "into": "apps"}]}
+        )
+    )
+    result = run_cli("taxonomy", "apply", str(patch), "-w", str(ws.root))
+    assert result.returncode == 0, result.stderr
+    assert "- app-sports (Sports) -> apps" in result.stdout
+    after = Workspace(ws.root)
+    assert "app-sports" not in after.taxonomy
+    assert [lab.node for lab in after.load_decisions()[pid].labels] == ["apps"]
+    assert diff_workspace(after) == ["- app-sports (Sports) -> apps"]
+    stale = run_cli("taxonomy", "apply", str(patch), "-w", str(ws.root))
+    assert stale.returncode == 1 and "was made for taxonomy" in stale.stderr
+
+
+def test_bad_patches_are_clear_errors() -> None:
+    raw = {"name": "t", "nodes": [{"id": "a", "name": "A", "children": [{"id": "b", "name": "B"}]}]}
+    with pytest.raises(Exception, match="no parent node `zz`"):
+        apply_patch(
+            raw, {"proposals": [{"op": "add", "node": {"id": "c", "name": "C"}, "parent": "zz"}]}, "p.yaml"
+        )
+    with pytest.raises(Exception, match="exists already"):
+        apply_patch(
+            raw, {"proposals": [{"op": "add", "node": {"id": "b", "name": "B2"}, "parent": "a"}]}, "p.yaml"
+        )
+    with pytest.raises(Exception, match="has children"):
+        apply_patch(raw, {"proposals": [{"op": "merge", "node": "a", "into": None}]}, "p.yaml")
+    done = apply_patch(raw, {"proposals": [{"op": "merge", "node": "b", "into": "a"}]}, "p.yaml")
+    again = apply_patch(done.raw, done.reverse, "r.yaml")
+    assert parse_taxonomy(again.raw, Path("t")).hash == parse_taxonomy(raw, Path("t")).hash
+
+
+def test_bootstrap_proposes_a_loadable_taxonomy(built: Workspace) -> None:
+    papers = [p for _, p in sorted(built.load_papers().items()) if p.has_text]
+    raw = bootstrap(papers, "Video understanding")
+    tax = parse_taxonomy(raw, Path("proposed.yaml"))
+    assert 3 <= len(tax.nodes) <= 8 and all(n.name and n.keywords for n in tax.iter_nodes())
+    result = run_cli("taxonomy", "bootstrap", "--topic", "Video understanding", "-w", str(built.root))
+    assert result.returncode == 0, result.stderr
+    assert (
+        parse_taxonomy(yaml.safe_load((built.root / "taxonomy.proposed.yaml").read_text()), Path("x")).name
+        == "Video understanding"
+    )
