@@ -5,6 +5,7 @@ Precedence: surveyor.toml < SURVEYOR_* environment variables < command-line flag
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
@@ -204,7 +205,7 @@ def _known_keys(loc: list[str]) -> list[str]:
 def default_config_text(title: str, taxonomy: str) -> str:
     """The surveyor.toml that `surveyor init` writes."""
     return f'''# surveyor workspace: see `surveyor --help`
-title = "{title}"
+title = {json.dumps(title, ensure_ascii=False)}
 description = ""
 taxonomy = "{taxonomy}"
 
