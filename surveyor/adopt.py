@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -138,6 +138,10 @@ def adopt(readme: Path, directory: Path | None = None, in_place: bool = False) -
             f"{readme}: no sections with papers found",
             "an Awesome list has headings (## Section) with papers under them as bullets or table rows",
         )
+    listed = {path[:i] for _, path in doc.entries for i in range(1, len(path) + 1)}
+    doc.sections = [  # surveyor's own Overview / Benchmarks sections (mind map, chart, table): no papers
+        s for s in doc.sections if s.path in listed or s.path[-1].lower() not in ("overview", "benchmarks")
+    ]
     report = AdoptReport(directory, skipped=list(doc.skipped))
     ids = node_ids(doc)
     title = doc.title or readme.parent.name
@@ -250,9 +254,8 @@ def summary(report: AdoptReport) -> list[str]:
     ]
     if report.markers:
         out.append("markers put around the list's body: `surveyor export awesome` now rewrites it in place")
-    kinds = Counter(s.reason.split(":")[0] for s in report.skipped)
     for skip in report.skipped:
         out.append(f"not carried over: line {skip.line}: {skip.reason}")
-    if kinds:
+    if report.skipped:
         out.append(f"{len(report.skipped)} lines not carried over")
     return out

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .config import LLMConfig
@@ -287,34 +287,44 @@ def to_latex(drafts: Sequence[NodeDraft]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _sentence_tex(text: str) -> str:
-    pieces = []
-    last = 0
+def _render(text: str, escape: Callable[[str], str], cite: Callable[[list[str]], str]) -> str:
+    """A sentence in the neutral form rendered for one format: prose through `escape`, each
+    citation marker through `cite` (keys are never escaped)."""
+    pieces, last = [], 0
     for m in _CITE.finditer(text):
-        pieces.append(tex_escape(text[last : m.start()]))
-        pieces.append(f"~\\cite{{{m.group(1)}}}")
+        pieces += [_spaced(text[last : m.start()], escape, last > 0), cite(m.group(1).split(","))]
         last = m.end()
-    pieces.append(tex_escape(text[last:]))
-    return re.sub(r"\s*~\\cite", r"~\\cite", "".join(pieces).replace(" ~\\cite", "~\\cite"))
+    pieces.append(_spaced(text[last:], escape, last > 0))
+    return "".join(pieces)
+
+
+def _spaced(prose: str, escape: Callable[[str], str], after_cite: bool) -> str:
+    """Escaped prose keeping the space that separates it from a citation before it."""
+    out = escape(prose)
+    return " " + out if after_cite and out and prose[:1].isspace() and out[0] not in ".,;:" else out
+
+
+def _sentence_tex(text: str) -> str:
+    return _render(text, tex_escape, lambda keys: f"~\\cite{{{','.join(keys)}}}")
 
 
 def to_markdown(drafts: Sequence[NodeDraft], papers_by_key: dict[str, Paper]) -> str:
     """`related-work.md`: a heading per node; citations as numbered links; flags inline."""
     number: dict[str, int] = {}
+
+    def cite(keys: list[str]) -> str:
+        refs = []
+        for key in keys:
+            number.setdefault(key, len(number) + 1)
+            refs.append(f"[{number[key]}](#ref-{_label(key)})")
+        return " [" + ", ".join(refs) + "]"
+
     out = ["# Related work", "", "Drafted by `surveyor draft`; every citation is checked.", ""]
     for draft in drafts:
         out += [f"## {md_escape(draft.name)}", ""]
         text = []
         for sentence in draft.sentences:
-
-            def cite(m: re.Match[str]) -> str:
-                refs = []
-                for key in m.group(1).split(","):
-                    number.setdefault(key, len(number) + 1)
-                    refs.append(f"[{number[key]}](#ref-{_label(key)})")
-                return "[" + ", ".join(refs) + "]"
-
-            rendered = _CITE.sub(cite, md_escape(sentence.text).replace("⟦cite:", "⟦cite:"))
+            rendered = _render(sentence.text, md_escape, cite)
             if not sentence.supported:
                 rendered += f" *(unsupported: {', '.join(sentence.missing)})*"
             text.append(rendered)

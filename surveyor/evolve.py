@@ -604,9 +604,11 @@ def diff_workspace(ws: Workspace, old_hash: str | None = None) -> list[str]:
         known = ", ".join(sorted(p.stem for p in (ws.data_dir / VERSIONS).glob("*.yaml"))) or "none"
         raise InputError(f"no recorded taxonomy version {old_hash}", f"recorded: {known}")
     mapping: dict[str, str] = {}
+    started = False
     for entry in log:  # follow the merges from that version on
-        if entry["from"] == old_hash or mapping:
+        started = started or entry["from"] == old_hash
+        if started:
             for a, b in entry["mapping"].items():
-                mapping[a] = b
                 mapping.update({k: b for k, v in mapping.items() if v == a})
+                mapping[a] = b
     return diff(load_taxonomy(path), ws.taxonomy, mapping)

@@ -146,6 +146,11 @@ def survey_texts(ws: Workspace, lib: Library) -> tuple[str, str, dict[str, str]]
 def export_survey(ws: Workspace, lib: Library) -> Written:
     """Write output/survey/main.tex and references.bib."""
     main, bib, _keys = survey_texts(ws, lib)
+    return write_survey(ws, main, bib)
+
+
+def write_survey(ws: Workspace, main: str, bib: str) -> Written:
+    """main.tex and references.bib into output/survey/."""
     folder = ws.output_dir / "survey"
     return [
         (folder / "main.tex", atomic_write_text(folder / "main.tex", main)),
@@ -234,8 +239,8 @@ def draft(ws: Workspace, node: str | None = None, backend: str = "offline") -> t
     if backend not in ("offline", "openai"):
         raise InputError(f"unknown draft backend `{backend}`", "choose offline or openai")
     lib = load_library(ws)
-    written = export_survey(ws, lib)
-    _main, bib, keys = survey_texts(ws, lib)
+    main, bib, keys = survey_texts(ws, lib)
+    written = write_survey(ws, main, bib)
     bib_keys = set(re.findall(r"^@\w+\{([^,\s]+),", bib, re.MULTILINE))
     taxonomy = ws.taxonomy
     if node is not None and node not in taxonomy:

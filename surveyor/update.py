@@ -93,8 +93,8 @@ def update(ws: Workspace, progress: Progress | None = None) -> UpdateReport:
     the new papers, export, and write output/CHANGES.md when anything is new."""
     from .pipeline import export, import_configured
 
-    before = set(ws.load_papers())
-    before |= {alias for p in ws.load_papers().values() for alias in p.aliases}
+    known = ws.load_papers()
+    before = set(known) | {alias for p in known.values() for alias in p.aliases}
     import_configured(ws)
     if ws.config.sources.arxiv:
         from .collect import fetch

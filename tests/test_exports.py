@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_cli, write_workspace
+from conftest import CLI, ROOT, run_cli, write_workspace
 from fake_openai import FakeOpenAI
 
 from surveyor.draft import check_paragraph, from_latex
@@ -294,25 +294,11 @@ def test_arxiv_without_tex_says_what_is_missing(tmp_path: Path) -> None:
     ws = hostile_workspace(tmp_path / "ws")
     env = {
         **os.environ,
-        "PATH": str(Path(shutil.which("git") or "/usr/bin/git").parent.parent / "nonexistent"),
-    }
-    env["PYTHONPATH"] = str(ROOT)
-    import sys
-
+        "PATH": str(tmp_path / "empty-bin"),
+        "PYTHONPATH": str(ROOT),
+    }  # no pdflatex, no bibtex
     done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from surveyor.cli import main; main()",
-            "export",
-            "survey",
-            "--arxiv",
-            "-w",
-            str(ws.root),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
+        [*CLI, "export", "survey", "--arxiv", "-w", str(ws.root)], capture_output=True, text=True, env=env
     )
     assert done.returncode == 1
     assert "pdflatex and bibtex not found" in done.stderr and "texlive" in done.stderr
@@ -354,6 +340,7 @@ def test_offline_draft_cites_only_the_nodes_papers_and_flags_nothing_it_made_up(
     assert cited and cited <= bib_keys
     assert report.citing > 0 and report.unsupported == 0 and not report.removed
     assert "PipeNet" in tex and "proposes PipeNet, a streaming video model" in tex
+    assert not re.search(r"\\cite\{[^}]*\}\w", tex)  # a space after each citation
     md = (ws.output_dir / "survey" / "related-work.md").read_text()
     assert "## Offline memory" in md and "## References" in md
     draft(ws)
@@ -429,3 +416,13 @@ def test_example_build_ships_a_bbl_and_chart_data(example: Path) -> None:
     committed = ROOT / "output" / "video-understanding"
     for name in ("survey/main.bbl", "assets/papers-per-year.csv"):
         assert (out / name).read_text() == (committed / name).read_text(), f"{name} is stale"
+
+
+def test_markdown_citations_keep_keys_with_markdown_specials() -> None:
+    from surveyor.draft import Checked, NodeDraft, to_markdown
+
+    paper = Paper(id="p", title="A_b *c*", arxiv_id="2401.00009")
+    draft_ = NodeDraft("n", "Node", [Checked("Work_x ⟦cite:my_key⟧ does *this*.", ["my_key"])])
+    md = to_markdown([draft_], {"my_key": paper})
+    assert "Work\\_x [[1](#ref-my-key)] does \\*this\\*." in md
+    assert '1. <a id="ref-my-key"></a>[A\\_b \\*c\\*](https://arxiv.org/abs/2401.00009)' in md

@@ -280,9 +280,11 @@ def short_name(paper: Paper) -> str:
     return " ".join(words[:4]) + ("…" if len(words) > 4 else "")
 
 
-def _forest_text(text: str) -> str:
-    """Node content for forest: escaped and braced so commas and brackets are text."""
-    return "{" + tex_escape(text).replace("[", "{[}").replace("]", "{]}") + "}"
+def _forest_text(text: str, escaped: bool = False) -> str:
+    """Node content for forest: escaped (unless it is LaTeX already) and braced so commas and
+    brackets are text."""
+    tex = text if escaped else tex_escape(text)
+    return "{" + tex.replace("[", "{[}").replace("]", "{]}") + "}"
 
 
 def taxonomy_figure(
@@ -314,8 +316,8 @@ def taxonomy_figure(
             text = ", ".join(f"{tex_escape(short_name(p))}~\\cite{{{keys[p.id]}}}" for p in shown)
             if len(members) > len(shown):
                 text += f", and {len(members) - len(shown)} more"
-            text = text.replace("[", "{[}").replace("]", "{]}")
-            out.append(f"{pad}  [{{{text}}}, text width=8cm, font=\\footnotesize\\raggedright]")
+            leaf = _forest_text(text, escaped=True)
+            out.append(f"{pad}  [{leaf}, text width=8cm, font=\\footnotesize\\raggedright]")
         out.append(f"{pad}]")
 
     for node in taxonomy.nodes:
