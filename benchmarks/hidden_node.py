@@ -1,17 +1,23 @@
 """Hidden-node recovery on the dev set: can `taxonomy suggest` rediscover a leaf it never saw?
 
-Usage: python benchmarks/hidden_node.py [DATA_DIR]   (default: ../shared/data beside the repository)
+Usage: python benchmarks/hidden_node.py [DATA_DIR] [--backend openai]
+  DATA_DIR defaults to ../shared/data beside the repository. With --backend openai the offline
+  proposals go through the model (named, placed, candidates sorted into them) on the server that
+  SURVEYOR_BASE_URL / SURVEYOR_API_KEY / SURVEYOR_MODEL name; replies are cached in
+  .surveyor/bench-cache.sqlite, so a second run costs nothing.
 
 For each leaf with at least 5 papers: the leaf is removed from the taxonomy; its papers plus a
 random 30 % of the others are "new" (classified by the offline backend, trained on the human labels
 of the rest — a maintainer's list with new papers arriving); `suggest` runs (at most 5 proposals,
 fixed before scoring) and the best-matching proposal's members are scored against the hidden
 leaf's papers (F1). Baselines, scored the same way over the same candidate papers: k-means (k = 5)
-and random groups of the k-means groups' sizes. Seeds 0-2; the mean over seeds is printed per leaf.
+and random groups of the k-means groups' sizes. Seeds 0-2 (--seeds N: the first N); the mean over
+seeds is printed per leaf.
 """
 
 from __future__ import annotations
 
+import argparse
 import copy
 import json
 import random
@@ -27,8 +33,10 @@ sys.path.insert(0, str(ROOT))
 
 from surveyor.classify.base import Example  # noqa: E402
 from surveyor.classify.offline import OfflineClassifier  # noqa: E402
-from surveyor.evolve import candidates, cluster, suggest, vectorize  # noqa: E402
+from surveyor.config import env_config  # noqa: E402
+from surveyor.evolve import candidates, cluster, llm_refine, suggest, vectorize  # noqa: E402
 from surveyor.models import Classification, Paper  # noqa: E402
+from surveyor.store import Cache  # noqa: E402
 from surveyor.taxonomy import parse_taxonomy  # noqa: E402
 from surveyor.taxonomy_tools import convert  # noqa: E402
 
@@ -49,7 +57,7 @@ def f1(group: set[str], gold: set[str]) -> float:
     return 2 * tp / (len(group) + len(gold)) if tp else 0.0
 
 
-def trial(rows: list[dict], base: dict, leaf: str, seed: int) -> dict[str, float]:
+def trial(rows: list[dict], base: dict, leaf: str, seed: int, llm: tuple | None = None) -> dict[str, float]:
     rng = random.Random(seed)
     raw = copy.deepcopy(base)
     raw["nodes"] = _without(raw["nodes"], leaf)
@@ -84,6 +92,8 @@ def trial(rows: list[dict], base: dict, leaf: str, seed: int) -> dict[str, float
             **verdict.model_dump(exclude={"requests", "prompt_tokens", "completion_tokens", "cost"}),
         )
     proposals = suggest(taxonomy, papers, labels, cutoff=0.4, max_proposals=5)
+    if llm is not None:
+        proposals, _ = llm_refine(*llm, taxonomy, papers, proposals, candidates(papers, labels, 0.4))
     groups = [set(p.members) for p in proposals] + [set(c.members) for p in proposals for c in p.children]
     ours = max((f1(g, gold) for g in groups), default=0.0)
     pool = candidates(papers, labels, 0.4)
@@ -110,7 +120,21 @@ def trial(rows: list[dict], base: dict, leaf: str, seed: int) -> dict[str, float
 
 
 def main() -> None:
-    data = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "data"
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("data", nargs="?", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--backend", choices=("offline", "openai"), default="offline")
+    parser.add_argument("--seeds", type=int, default=len(SEEDS), help="how many of the seeds 0-2 to run")
+    args = parser.parse_args()
+    data = args.data
+    llm = None
+    if args.backend == "openai":
+        settings = env_config().llm
+        if not settings.api_key:
+            sys.exit(
+                "--backend openai: set SURVEYOR_API_KEY (any value for a local server) and SURVEYOR_BASE_URL"
+            )
+        llm = (settings, Cache(ROOT / ".surveyor" / "bench-cache.sqlite"))
+        print(f"model: {settings.model} at {settings.base_url}")
     rows = [json.loads(line) for line in (data / "dev_llms4video.jsonl").read_text().splitlines() if line]
     base = yaml.safe_load(convert(data / "dev_llms4video_taxonomy.yaml", ["1", "2"]))
     names = {n.id: n.name for n in parse_taxonomy(base, Path("t")).iter_nodes()}
@@ -122,7 +146,7 @@ def main() -> None:
     totals: dict[str, list[float]] = defaultdict(list)
     print(f"{'leaf':<44} {'n':>3} {'ours':>5} {'k-means':>7} {'random':>6} {'cand. recall':>12}")
     for leaf in leaves:
-        results = [trial(rows, base, leaf, seed) for seed in SEEDS]
+        results = [trial(rows, base, leaf, seed, llm) for seed in SEEDS[: args.seeds]]
         mean = {k: float(np.mean([r[k] for r in results])) for k in results[0]}
         for k, v in mean.items():
             totals[k].append(v)

@@ -419,6 +419,25 @@ def export_(
         typer.echo(f"{'wrote' if changed else 'unchanged'} {path.resolve()}")
 
 
+def _llm_backend(ws: Any, backend: str | None) -> str:
+    """--backend for commands that can use a model: as given, else openai when [classify] uses it."""
+    return backend or ("openai" if ws.config.classify.backend == "openai" else "offline")
+
+
+BackendOpt = Annotated[
+    str | None,
+    typer.Option("--backend", help="offline or openai (default: openai when [classify] backend is openai)."),
+]
+
+
+def _llm_notes(report: Any) -> None:
+    if report is None:
+        return
+    for note in report.notes:
+        typer.echo(f"note: {note}")
+    typer.echo(f"{report.model}: {report.requests} requests, ${report.cost:.4f}")
+
+
 @app.command()
 @handle_errors
 def draft(
@@ -433,8 +452,7 @@ def draft(
     from .pipeline import draft as run_draft
 
     ws = _workspace(workspace)
-    chosen = backend or ("openai" if ws.config.classify.backend == "openai" else "offline")
-    report, written = run_draft(ws, node, chosen)
+    report, written = run_draft(ws, node, _llm_backend(ws, backend))
     for path, changed in written:
         typer.echo(f"{'wrote' if changed else 'unchanged'} {path.resolve()}")
     for node_id, key, why in report.removed:
@@ -696,21 +714,25 @@ def taxonomy_suggest(
         "taxonomy-patch.yaml"
     ),
     max_proposals: Annotated[int, typer.Option("--max", help="At most this many proposals.")] = 5,
+    backend: BackendOpt = None,
     workspace: WorkspaceOpt = Path("."),
 ) -> None:
-    """Propose new nodes, splits and merges from the papers that fit badly, as a reviewable patch."""
+    """Propose new nodes, splits and merges from the papers that fit badly, as a reviewable patch
+    (with openai, the model names, describes and places each new node and sorts the papers into them)."""
     import yaml
 
     from .evolve import suggest_workspace
+    from .store import atomic_write_text
 
     ws = _workspace(workspace)
-    proposals, patch = suggest_workspace(ws, max_proposals)
+    proposals, patch, report = suggest_workspace(ws, max_proposals, _llm_backend(ws, backend))
     path = out if out.is_absolute() else ws.root / out
     header = (
         "# Proposed by `surveyor taxonomy suggest`: delete what you reject, edit names and places,\n"
         "# then `surveyor taxonomy apply " + path.name + "`. Nothing changes until then.\n"
     )
-    path.write_text(header + yaml.safe_dump(patch, sort_keys=False, allow_unicode=True, width=100))
+    atomic_write_text(path, header + yaml.safe_dump(patch, sort_keys=False, allow_unicode=True, width=100))
+    _llm_notes(report)
     for p in proposals:
         what = {
             "add": f"new node {p.node} ({p.name}) under {p.parent or 'the top level'}",
@@ -764,24 +786,36 @@ def taxonomy_bootstrap(
     out: Annotated[Path, typer.Option("--out", "-o", help="Taxonomy file to write.")] = Path(
         "taxonomy.proposed.yaml"
     ),
+    backend: BackendOpt = None,
     workspace: WorkspaceOpt = Path("."),
 ) -> None:
-    """Propose a first taxonomy from the library's papers, as a file to edit."""
+    """Propose a first taxonomy from the library's papers, as a file to edit (with openai, the model
+    names and describes each group)."""
     import yaml
 
-    from .evolve import bootstrap
+    from .evolve import bootstrap, check_backend
+    from .store import atomic_write_text
     from .taxonomy import parse_taxonomy
 
     ws = _workspace(workspace)
+    chosen = _llm_backend(ws, backend)
+    check_backend(chosen)
     papers = [p for _, p in sorted(ws.load_papers().items()) if p.has_text]
     if len(papers) < 6:
         raise SurveyorError(f"{len(papers)} papers with text: too few to group", "import papers first")
-    raw = bootstrap(papers, topic)
+    llm = None
+    if chosen == "openai":
+        from .classify.llm import api_settings
+
+        llm = (api_settings(ws.config), ws.cache())
+    raw, report = bootstrap(papers, topic, llm=llm)
+    _llm_notes(report)
     path = out if out.is_absolute() else ws.root / out
     parse_taxonomy(raw, path)  # what we write must load
-    path.write_text(
+    atomic_write_text(
+        path,
         "# Proposed by `surveyor taxonomy bootstrap`: rename, regroup, then point surveyor.toml at it.\n"
-        + yaml.safe_dump(raw, sort_keys=False, allow_unicode=True, width=100)
+        + yaml.safe_dump(raw, sort_keys=False, allow_unicode=True, width=100),
     )
     typer.echo(f"wrote {path.resolve()}: {sum(1 for _ in parse_taxonomy(raw, path).iter_nodes())} nodes")
 

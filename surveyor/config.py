@@ -155,14 +155,25 @@ def load_config(root: Path, env: dict[str, str] | None = None) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: TOML syntax error: {exc}", "fix that line") from exc
-    env = dict(os.environ) if env is None else env
-    for var, (section, key) in ENV_OVERRIDES:
-        if env.get(var):
-            data.setdefault(section, {})[key] = env[var]
+    _override(data, env)
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
         raise _config_error(exc, path, text) from exc
+
+
+def env_config(env: dict[str, str] | None = None) -> Config:
+    """The defaults with the SURVEYOR_* overrides, for tools that run without a workspace (benchmarks)."""
+    data: dict[str, Any] = {}
+    _override(data, env)
+    return Config.model_validate(data)
+
+
+def _override(data: dict[str, Any], env: dict[str, str] | None) -> None:
+    env = dict(os.environ) if env is None else env
+    for var, (section, key) in ENV_OVERRIDES:
+        if env.get(var):
+            data.setdefault(section, {})[key] = env[var]
 
 
 def _config_error(exc: ValidationError, path: Path, text: str) -> ConfigError:

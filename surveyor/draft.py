@@ -19,8 +19,6 @@ markers; LaTeX and Markdown are rendered from it at the end.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -352,6 +350,14 @@ SYSTEM = (
 )
 
 
+SCHEMA = {
+    "type": "object",
+    "properties": {"paragraph": {"type": "string"}},
+    "required": ["paragraph"],
+    "additionalProperties": False,
+}
+
+
 def llm_messages(node: Node, members: Sequence[tuple[Paper, str]]) -> list[dict[str, str]]:
     """The request for one node: its name and description, then each paper's key, title, abstract."""
     lines = [f"Category: {node.name}", f"Description: {node.description or '-'}", "", "Papers:"]
@@ -363,11 +369,10 @@ def llm_messages(node: Node, members: Sequence[tuple[Paper, str]]) -> list[dict[
 
 def paragraph_from_reply(content: str) -> str:
     """The paragraph from the model's reply: the JSON object's `paragraph`, else the whole text."""
-    try:
-        data = json.loads(content[content.find("{") : content.rfind("}") + 1])
-    except (ValueError, TypeError):
-        return content.strip()
-    return str(data.get("paragraph") or "") if isinstance(data, dict) else content.strip()
+    from .classify.llm import json_reply
+
+    data = json_reply(content)
+    return str(data.get("paragraph") or "") if data else content.strip()
 
 
 def llm_paragraphs(
@@ -375,38 +380,10 @@ def llm_paragraphs(
 ) -> tuple[list[str], int, float, list[str]]:
     """One request per node (cached by request), `concurrency` at a time; the paragraphs in neutral
     form, the requests sent, their cost and notes on failed nodes."""
-    from .classify.llm import Chat, Rejected
+    from .classify.llm import ask_json
 
-    chat = Chat(settings)
-
-    async def run() -> list[str]:
-        client = chat.client()
-        gate = asyncio.Semaphore(settings.concurrency)
-
-        async def one(node: Node, members: Sequence[tuple[Paper, str]]) -> str:
-            body = {
-                "model": settings.model,
-                "messages": llm_messages(node, members),
-                "temperature": settings.temperature,
-                "max_tokens": 900,
-                "response_format": {"type": "json_object"},
-            }
-            key = chat.key(body)
-            async with gate:
-                try:
-                    answer = chat.cached(cache, key) or chat.store(
-                        cache, key, await chat.request(client, body)
-                    )
-                except Rejected as exc:
-                    chat.stats.notes.append(f"{node.id}: request rejected: {exc}")
-                    return ""
-            chat.stats.cost += chat.cost(answer)
-            return from_latex(paragraph_from_reply(answer.content))
-
-        try:
-            return list(await asyncio.gather(*(one(n, m) for n, m in jobs)))
-        finally:
-            await client.close()
-
-    texts = asyncio.run(run())
-    return texts, chat.stats.requests, chat.stats.cost, chat.stats.notes
+    replies, stats = ask_json(
+        settings, cache, [(n.id, llm_messages(n, m), 900) for n, m in jobs], SCHEMA, "draft"
+    )
+    texts = [from_latex(paragraph_from_reply(r)) if r else "" for r in replies]
+    return texts, stats.requests, stats.cost, stats.notes

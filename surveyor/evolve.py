@@ -26,9 +26,10 @@ from typing import Any
 import numpy as np
 import yaml
 
+from .config import LLMConfig
 from .errors import InputError
 from .models import Classification, Paper
-from .store import Workspace, atomic_write_text, read_jsonl, write_jsonl
+from .store import Cache, Workspace, atomic_write_text, read_jsonl, write_jsonl
 from .taxonomy import Taxonomy, load_taxonomy, parse_taxonomy
 from .text import slug
 
@@ -54,6 +55,8 @@ class Proposal:
     into: str | None = None
     children: list[Proposal] = field(default_factory=list)
     titles: list[str] = field(default_factory=list)
+    named_by: str = "keywords"  # or the model that named, described and placed it
+    reason: str = ""  # the model's one-line case for the node
 
     def to_dict(self) -> dict[str, Any]:
         if self.op == "merge":
@@ -79,6 +82,8 @@ class Proposal:
                 "members": len(self.members),
                 "keywords": self.keywords[:8],
                 "titles": self.titles[:5],
+                "named_by": self.named_by,
+                **({"reason": self.reason} if self.reason else {}),
             },
         }
 
@@ -199,11 +204,7 @@ def _groups(matrix: Any, rows: list[int], n: int) -> list[list[int]]:
 def _add(
     terms: list[str], members: list[str], parent: str | None, papers: dict[str, Paper], used: set[str]
 ) -> Proposal:
-    base = slug(" ".join(terms[:2]), 4) or "new-node"
-    node_id, n = base, 2
-    while node_id in used:
-        node_id, n = f"{base}-{n}", n + 1
-    used.add(node_id)
+    node_id = _fresh_id(" ".join(terms[:2]), used, "new-node")
     return Proposal(
         op="add",
         node=node_id,
@@ -289,6 +290,194 @@ def _merges(
 def patch_dict(base: str, proposals: Sequence[Proposal]) -> dict[str, Any]:
     """The patch file's content."""
     return {"base": base, "proposals": [p.to_dict() for p in proposals]}
+
+
+# --- with an LLM: names, descriptions, places, and which papers belong ------------------------------------
+LLM_PAPERS = 25  # papers shown per group when asking for its name
+ASSIGN_BATCH = 10  # papers per assignment request
+NAME_SYSTEM = (
+    "You maintain the taxonomy of a literature survey. You get the taxonomy, then a group of papers that "
+    "fit none of its categories well (titles, abstracts, and terms that set the group apart). Name the "
+    "category these papers share (2 to 6 words, in the style of the taxonomy's names), describe it in "
+    "one sentence that would let a reader decide whether a paper belongs, and say under which existing "
+    'category id it belongs (null for the top level). Reply with a JSON object {"name": "...", '
+    '"description": "...", "parent": "<id or null>", "reason": "<one sentence: why a new category>"} '
+    "and nothing else."
+)
+ASSIGN_SYSTEM = (
+    "You sort papers into newly proposed categories of a literature survey's taxonomy. For each paper, "
+    "give the id of the one proposed category it clearly belongs to, or null when it belongs to none. "
+    'Reply with a JSON object {"assignments": [{"paper": "<paper id>", "category": "<id or null>"}]} '
+    "covering every paper, and nothing else."
+)
+
+
+def _schema(**fields: Any) -> dict[str, Any]:
+    return {"type": "object", "properties": fields, "required": list(fields), "additionalProperties": False}
+
+
+_TEXT, _ID = {"type": "string"}, {"type": ["string", "null"]}
+NAME_SCHEMA = _schema(name=_TEXT, description=_TEXT, parent=_ID, reason=_TEXT)
+BOOT_SCHEMA = _schema(name=_TEXT, description=_TEXT)
+ASSIGN_SCHEMA = _schema(assignments={"type": "array", "items": _schema(paper=_TEXT, category=_ID)})
+
+
+def outline(taxonomy: Taxonomy) -> str:
+    """The taxonomy as indented `id: name - description` lines, for a prompt."""
+    return "\n".join(
+        "  " * (taxonomy.depth(n.id) - 1)
+        + f"{n.id}: {n.name}"
+        + (f" - {n.description}" if n.description else "")
+        for n in taxonomy.iter_nodes()
+    )
+
+
+def _paper_lines(papers: Sequence[Paper], chars: int) -> list[str]:
+    lines = []
+    for paper in papers:
+        abstract = " ".join((paper.abstract or "").split())[:chars]
+        lines += [f"- id: {paper.id}", f"  title: {paper.display_title}", f"  abstract: {abstract}"]
+    return lines
+
+
+BOOT_SYSTEM = (
+    "You draft the taxonomy of a literature survey. You get the survey's topic and one group of its "
+    "papers (titles, abstracts, and terms that set the group apart). Name the category these papers "
+    "share (2 to 6 words) and describe it in one sentence that would let a reader decide whether a paper "
+    'belongs. Reply with a JSON object {"name": "...", "description": "..."} and nothing else.'
+)
+
+
+def name_messages(
+    context: str, papers: Sequence[Paper], terms: Sequence[str], system: str = NAME_SYSTEM
+) -> list[dict[str, str]]:
+    """The request that names and describes one group (and, for `suggest`, places it)."""
+    lines = [context, "", f"Terms that set the group apart: {', '.join(terms) or '-'}", "", "Papers:"]
+    lines += _paper_lines(list(papers)[:LLM_PAPERS], 600)
+    return [{"role": "system", "content": system}, {"role": "user", "content": "\n".join(lines)}]
+
+
+def assign_messages(nodes: Sequence[tuple[str, str, str]], papers: Sequence[Paper]) -> list[dict[str, str]]:
+    """The request that sorts a batch of papers into the proposed nodes (id, name, description)."""
+    lines = ["Proposed categories:"] + [f"- {i}: {name} - {desc}" for i, name, desc in nodes]
+    lines += ["", "Papers:", *_paper_lines(papers, 900)]
+    return [{"role": "system", "content": ASSIGN_SYSTEM}, {"role": "user", "content": "\n".join(lines)}]
+
+
+def _fresh_id(name: str, used: set[str], fallback: str) -> str:
+    """A node id from `name` (a slug of its first words) not in `used`, which it joins."""
+    base = slug(name, 4) or fallback
+    node_id, n = base, 2
+    while node_id in used:
+        node_id, n = f"{base}-{n}", n + 1
+    used.add(node_id)
+    return node_id
+
+
+@dataclass
+class LLMReport:
+    """What the model was asked and what it cost."""
+
+    model: str
+    requests: int = 0
+    cost: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+def llm_refine(
+    settings: LLMConfig,
+    cache: Cache,
+    taxonomy: Taxonomy,
+    papers: dict[str, Paper],
+    proposals: list[Proposal],
+    pool: Sequence[str] = (),
+) -> tuple[list[Proposal], LLMReport]:
+    """TopicGPT-style second pass over the offline proposals: the model names, describes and places
+    every proposed node (split children stay under the node they split), then sorts the candidate
+    papers of the new top-level proposals into them or into none; a proposal left with fewer than
+    MIN_GROUP papers is dropped. Replies that are missing or malformed keep the offline values, with a
+    note. Merges pass through unchanged."""
+    from .classify.llm import ask_json, json_reply
+
+    report = LLMReport(settings.model)
+    context = "Taxonomy (id: name - description):\n" + outline(taxonomy)
+    named = [p for p in proposals if p.op == "add"] + [
+        c for p in proposals if p.op == "split" for c in p.children
+    ]
+    jobs = [
+        (f"name {p.node}", name_messages(context, [papers[m] for m in p.members], p.keywords), 300)
+        for p in named
+    ]
+    replies, stats = ask_json(settings, cache, jobs, NAME_SCHEMA, "propose_node")
+    report.requests, report.cost, report.notes = stats.requests, stats.cost, list(stats.notes)
+    used = {n.id for n in taxonomy.iter_nodes()} | {p.node for p in named}
+    in_split = {id(c) for p in proposals for c in p.children}
+    for prop, reply in zip(named, replies, strict=True):
+        data = json_reply(reply)
+        name = " ".join(str(data.get("name") or "").split())[:80]
+        if not name:
+            report.notes.append(f"{prop.node}: no name in the reply; the keyword name is kept")
+            continue
+        used.discard(prop.node)
+        prop.node = _fresh_id(name, used, prop.node)
+        prop.name, prop.named_by = name, settings.model
+        prop.description = " ".join(str(data.get("description") or "").split()) or prop.description
+        prop.reason = " ".join(str(data.get("reason") or "").split())
+        parent = data.get("parent")
+        if id(prop) in in_split:
+            continue  # a split's child stays under the node it splits
+        if parent in (None, "", "null"):
+            prop.parent = None
+        elif str(parent) in taxonomy:
+            prop.parent = str(parent)
+        else:
+            report.notes.append(
+                f"{prop.node}: the model placed it under unknown `{parent}`; kept under {prop.parent}"
+            )
+
+    adds = [p for p in proposals if p.op == "add"]
+    pool = sorted(set(pool) | {m for p in adds for m in p.members})
+    if adds:
+        nodes = [(p.node, p.name, p.description) for p in adds]
+        batches = [pool[i : i + ASSIGN_BATCH] for i in range(0, len(pool), ASSIGN_BATCH)]
+        jobs = [
+            (f"assign {b[0]}..", assign_messages(nodes, [papers[m] for m in b]), 60 + 40 * len(b))
+            for b in batches
+        ]
+        replies, stats = ask_json(settings, cache, jobs, ASSIGN_SCHEMA, "sort_papers")
+        report.requests += stats.requests
+        report.cost += stats.cost
+        report.notes += stats.notes
+        before = {m: p.node for p in adds for m in p.members}
+        chosen: dict[str, str | None] = {}
+        known = {p.node for p in adds}
+        for batch, reply in zip(batches, replies, strict=True):
+            rows = json_reply(reply).get("assignments")
+            got = {
+                str(r.get("paper")): r.get("category")
+                for r in (rows if isinstance(rows, list) else [])
+                if isinstance(r, dict)
+            }
+            for pid in batch:
+                if pid not in got:  # not answered: the offline group stands
+                    chosen[pid] = before.get(pid)
+                elif got[pid] in known:
+                    chosen[pid] = str(got[pid])
+                else:
+                    chosen[pid] = None
+            missing = [pid for pid in batch if pid not in got]
+            if missing:
+                report.notes.append(f"assignment left out {len(missing)} papers; their offline group stands")
+        kept = []
+        for prop in adds:
+            prop.members = sorted(pid for pid, node in chosen.items() if node == prop.node)
+            prop.titles = [papers[m].display_title for m in prop.members[:5]]
+            if len(prop.members) >= MIN_GROUP:
+                kept.append(prop)
+            else:
+                report.notes.append(f"{prop.node}: {len(prop.members)} papers after sorting; dropped")
+        proposals = [p for p in proposals if p.op != "add" or p in kept]
+    return proposals, report
 
 
 # --- apply ---------------------------------------------------------------------------------------------
@@ -435,14 +624,22 @@ def diff(old: Taxonomy, new: Taxonomy, mapping: dict[str, str]) -> list[str]:
 
 
 # --- bootstrap -----------------------------------------------------------------------------------------
-def bootstrap(papers: Sequence[Paper], topic: str, top: int = 0, per_node: int = 4) -> dict[str, Any]:
+def bootstrap(
+    papers: Sequence[Paper],
+    topic: str,
+    top: int = 0,
+    per_node: int = 4,
+    llm: tuple[LLMConfig, Cache] | None = None,
+) -> tuple[dict[str, Any], LLMReport | None]:
     """A first taxonomy for `topic` from the papers: k-means top-level groups (about sqrt(n / 4),
     between 3 and 8), each big one split again into up to `per_node` children; names and
-    descriptions from the groups' characteristic terms. A draft for the author to edit."""
+    descriptions from the groups' characteristic terms, or, with `llm`, from the model (which reads
+    each group's papers). A draft for the author to edit."""
     ids = list(range(len(papers)))
     matrix, vocab = vectorize(papers)
     k = top or int(min(8, max(3, round((len(papers) / 4) ** 0.5))))
     used: set[str] = set()
+    made: list[tuple[dict[str, Any], list[int]]] = []  # every node with its papers' rows
 
     def nodes(rows: list[int], k: int, depth: int) -> list[dict[str, Any]]:
         assigned = cluster(matrix[rows], k)
@@ -452,27 +649,53 @@ def bootstrap(papers: Sequence[Paper], topic: str, top: int = 0, per_node: int =
         out = []
         for group in sorted(groups.values(), key=lambda g: (-len(g), g[0])):
             terms = keywords(matrix, group, vocab, 6)
-            base = slug(" ".join(terms[:2]), 4) or "group"
-            node_id, n = base, 2
-            while node_id in used:
-                node_id, n = f"{base}-{n}", n + 1
-            used.add(node_id)
             node: dict[str, Any] = {
-                "id": node_id,
+                "id": _fresh_id(" ".join(terms[:2]), used, "group"),
                 "name": _name(terms),
                 "description": f"{len(group)} papers on {', '.join(terms[:4])}.",
                 "keywords": terms[:5],
             }
+            made.append((node, group))
             if depth == 0 and len(group) >= 4 * per_node:
                 node["children"] = nodes(group, per_node, 1)
             out.append(node)
         return out
 
+    tree = nodes(ids, k, 0)
+    report = None
+    if llm is not None:
+        from .classify.llm import ask_json, json_reply
+
+        settings, cache = llm
+        context = f"Survey topic: {topic}"
+        jobs = [
+            (
+                f"name {node['id']}",
+                name_messages(context, [papers[r] for r in rows], node["keywords"], BOOT_SYSTEM),
+                200,
+            )
+            for node, rows in made
+        ]
+        replies, stats = ask_json(settings, cache, jobs, BOOT_SCHEMA, "name_category")
+        report = LLMReport(settings.model, stats.requests, stats.cost, list(stats.notes))
+        used = set()
+        for (node, _), reply in zip(made, replies, strict=True):
+            data = json_reply(reply)
+            name = " ".join(str(data.get("name") or "").split())[:80]
+            if name:
+                node["name"] = name
+                node["description"] = (
+                    " ".join(str(data.get("description") or "").split()) or node["description"]
+                )
+            else:
+                report.notes.append(f"{node['id']}: no name in the reply; the keyword name is kept")
+        for node, _ in made:  # ids from the final names
+            node["id"] = _fresh_id(node["name"], used, "group")
     return {
         "name": topic,
         "description": f"A first taxonomy for {topic}, proposed from {len(papers)} papers; edit it.",
-        "nodes": nodes(ids, k, 0),
-    }
+        "nodes": tree,
+    }, report
 
 
 # --- on a workspace -------------------------------------------------------------------------------------
@@ -481,16 +704,35 @@ LOG = "taxonomy-log.jsonl"  # data/taxonomy-log.jsonl: one line per applied patc
 
 
 def suggest_workspace(
-    ws: Workspace, max_proposals: int = MAX_PROPOSALS
-) -> tuple[list[Proposal], dict[str, Any]]:
-    """Proposals for the workspace and the patch that carries them."""
+    ws: Workspace, max_proposals: int = MAX_PROPOSALS, backend: str = "offline"
+) -> tuple[list[Proposal], dict[str, Any], LLMReport | None]:
+    """Proposals for the workspace, the patch that carries them, and what the model cost (openai)."""
     from .pipeline import load_library
 
+    check_backend(backend)
     lib = load_library(ws)
     papers = {pid: p for pid, p in lib.papers.items() if p.has_text}
     labels = {pid: rec for pid, rec in lib.labels.items() if pid in papers}
-    proposals = suggest(ws.taxonomy, papers, labels, ws.config.classify.review_below, max_proposals)
-    return proposals, patch_dict(ws.taxonomy.hash, proposals)
+    cutoff = ws.config.classify.review_below
+    proposals = suggest(ws.taxonomy, papers, labels, cutoff, max_proposals)
+    report = None
+    if backend == "openai":
+        from .classify.llm import api_settings
+
+        proposals, report = llm_refine(
+            api_settings(ws.config),
+            ws.cache(),
+            ws.taxonomy,
+            papers,
+            proposals,
+            candidates(papers, labels, cutoff),
+        )
+    return proposals, patch_dict(ws.taxonomy.hash, proposals), report
+
+
+def check_backend(backend: str) -> None:
+    if backend not in ("offline", "openai"):
+        raise InputError(f"unknown backend `{backend}`", "choose offline or openai")
 
 
 @dataclass

@@ -17,11 +17,15 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import write_workspace
 
 from surveyor.classify.runner import classify_workspace
+from surveyor.evolve import MIN_GROUP, apply_patch, candidates, suggest_workspace
 from surveyor.models import Paper
+from surveyor.pipeline import build, load_library
 from surveyor.store import Workspace
+from surveyor.taxonomy import parse_taxonomy
 
 PYTHON = os.environ.get("SURVEYOR_LLAMA_PYTHON")
 pytestmark = [
@@ -115,3 +119,30 @@ def test_real_server_auto_mode_and_records(tmp_path: Path, llama_url: str) -> No
         assert all(label.node in ws.taxonomy for label in rec.labels)
     again = classify_workspace(ws, backend="openai", relabel=True)
     assert again.requests == 0
+
+
+def test_real_server_names_and_sorts_taxonomy_suggestions(example: Path, llama_url: str) -> None:
+    """The plumbing of `taxonomy suggest --backend openai` against a real model: whatever the tiny
+    model answers, the patch is valid, members come from the badly fitting papers, and a reply
+    that cannot be used leaves the offline value with a note."""
+    cfg = example / "surveyor.toml"
+    cfg.write_text(
+        cfg.read_text().replace("arxiv = true", "arxiv = false")
+        + f'[llm]\nbase_url = "{llama_url}"\napi_key = "local"\nmodel = "smollm2"\n'
+        "concurrency = 1\ntimeout = 300\n"
+    )
+    ws = Workspace(example)
+    build(ws)
+    proposals, patch, report = suggest_workspace(ws, max_proposals=2, backend="openai")
+    assert report is not None and report.requests >= 1
+    lib = load_library(ws)
+    pool = set(candidates(lib.papers, lib.labels, ws.config.classify.review_below))
+    for p in (p for p in proposals if p.op == "add"):
+        assert p.named_by in ("smollm2", "keywords") and p.name
+        assert p.named_by == "smollm2" or any(p.node in note for note in report.notes)
+        assert p.parent is None or p.parent in ws.taxonomy
+        assert set(p.members) <= pool and len(p.members) >= MIN_GROUP
+    raw = yaml.safe_load((ws.root / ws.config.taxonomy).read_text())
+    parse_taxonomy(apply_patch(raw, patch, "patch.yaml").raw, Path("t"))
+    _, again, second = suggest_workspace(ws, max_proposals=2, backend="openai")
+    assert again == patch and second is not None and second.requests == 0

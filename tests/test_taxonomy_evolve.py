@@ -4,14 +4,18 @@ maps old ids to new, bootstrap proposes a loadable first taxonomy."""
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from conftest import run_cli
+from fake_openai import FakeOpenAI
 
-from surveyor.evolve import apply_patch, bootstrap, diff_workspace, suggest_workspace
+from surveyor.evolve import MIN_GROUP, apply_patch, bootstrap, diff_workspace, suggest_workspace
 from surveyor.pipeline import build
 from surveyor.review import decide
 from surveyor.store import Workspace
@@ -40,7 +44,8 @@ def test_suggest_apply_reverse_restores_labels_and_keeps_human_ones(built: Works
     decide(ws, some[1], [], out_of_scope=True)
     human_before = (ws.data_dir / "decisions.jsonl").read_text()
     labels_before = (ws.data_dir / "labels.jsonl").read_text()
-    proposals, patch = suggest_workspace(ws)
+    proposals, patch, report = suggest_workspace(ws)
+    assert report is None  # offline
     assert 1 <= len(proposals) <= 5
     for p in proposals:
         assert p.members and p.keywords and p.name and (p.parent is None or p.parent in ws.taxonomy)
@@ -115,7 +120,8 @@ def test_bad_patches_are_clear_errors() -> None:
 
 def test_bootstrap_proposes_a_loadable_taxonomy(built: Workspace) -> None:
     papers = [p for _, p in sorted(built.load_papers().items()) if p.has_text]
-    raw = bootstrap(papers, "Video understanding")
+    raw, report = bootstrap(papers, "Video understanding")
+    assert report is None
     tax = parse_taxonomy(raw, Path("proposed.yaml"))
     assert 3 <= len(tax.nodes) <= 8 and all(n.name and n.keywords for n in tax.iter_nodes())
     result = run_cli("taxonomy", "bootstrap", "--topic", "Video understanding", "-w", str(built.root))
@@ -124,3 +130,102 @@ def test_bootstrap_proposes_a_loadable_taxonomy(built: Workspace) -> None:
         parse_taxonomy(yaml.safe_load((built.root / "taxonomy.proposed.yaml").read_text()), Path("x")).name
         == "Video understanding"
     )
+
+
+# --- with a model: a real HTTP server on 127.0.0.1, synthetic replies in the chat-completions format ---
+class Curator:
+    """Answers the naming and sorting requests like a model would, and records what it decided."""
+
+    def __init__(self) -> None:
+        self.sorted: dict[str, str | None] = {}
+
+    def __call__(self, _title: str, prompt: str) -> dict[str, Any]:
+        if prompt.startswith("Proposed categories:"):
+            nodes = re.findall(r"^- (\S+): ", prompt.split("Papers:")[0], re.M)
+            out = []
+            for n, pid in enumerate(re.findall(r"^- id: (\S+)", prompt, re.M)):
+                choice = [nodes[0], None, nodes[-1]][n % 3]  # a third fit none of the new nodes
+                self.sorted[pid] = choice
+                out.append({"paper": pid, "category": choice})
+            return {"assignments": out}
+        terms = re.search(r"Terms that set the group apart: (.*)", prompt).group(1).split(", ")
+        if prompt.startswith("Survey topic:"):
+            return {"name": f"Boot {terms[0]}", "description": f"Papers about {terms[0]}."}
+        first_id = re.search(r"^(\S+): ", prompt.split("\n", 1)[1], re.M).group(1)
+        parent = first_id if "video" not in terms[0] else "no-such-node"
+        return {
+            "name": f"Curated {terms[0]}",
+            "description": f"Work on {terms[0]}.",
+            "parent": parent,
+            "reason": "these papers fit no existing node",
+        }
+
+
+def _point_at(ws: Workspace, url: str) -> Workspace:
+    cfg = ws.root / "surveyor.toml"
+    cfg.write_text(cfg.read_text() + f'[llm]\nbase_url = "{url}"\napi_key = "sk-test-evolve"\n')
+    return Workspace(ws.root)
+
+
+def test_suggest_with_a_model_names_places_and_sorts(built: Workspace) -> None:
+    offline, _, _ = suggest_workspace(built)
+    curator = Curator()
+    with FakeOpenAI(curator) as fake:
+        ws = _point_at(built, fake.url)
+        proposals, patch, report = suggest_workspace(ws, backend="openai")
+        bodies = fake.chat_requests()
+        _, again, second = suggest_workspace(ws, backend="openai")
+    assert report is not None and second is not None and second.requests == 0 and again == patch  # cached
+    names = [b for b in bodies if "Terms that set the group apart" in b["messages"][1]["content"]]
+    named = [p for p in offline if p.op == "add"] + [
+        c for p in offline if p.op == "split" for c in p.children
+    ]
+    assert len(names) == len(named) and report.requests == len(bodies)
+    adds = [p for p in proposals if p.op == "add"]
+    assert adds, "the example has badly fitting papers to propose nodes for"
+    for p in adds:
+        assert p.named_by == ws.config.llm.model and p.name.startswith("Curated ")
+        assert p.reason and p.description.startswith("Work on ")
+        assert p.node == re.sub(r"[^a-z0-9]+", "-", p.name.lower()).strip("-")[: len(p.node)]
+        assert p.parent is None or p.parent in ws.taxonomy
+        # members are exactly the papers the model sorted into the node
+        assert p.members == sorted(pid for pid, n in curator.sorted.items() if n == p.node)
+        assert len(p.members) >= MIN_GROUP
+    placed = {m for p in adds for m in p.members}
+    assert not placed & {pid for pid, n in curator.sorted.items() if n is None}
+    assert set(curator.sorted) >= {m for p in offline if p.op == "add" for m in p.members}
+    assert any("unknown `no-such-node`" in n for n in report.notes) == any(
+        "video" in p.keywords[0] for p in offline if p.op == "add"
+    )
+    # the patch applies, and the key went nowhere
+    result = apply_patch(yaml.safe_load((ws.root / ws.config.taxonomy).read_text()), patch, "p.yaml")
+    assert {p.node for p in adds} <= {n.id for n in parse_taxonomy(result.raw, Path("t")).iter_nodes()}
+    assert "sk-test-evolve" not in json.dumps(patch) + json.dumps(bodies)
+    assert b"sk-test-evolve" not in (ws.state_dir / "cache.sqlite").read_bytes()
+
+
+def test_bootstrap_with_a_model_names_every_group(built: Workspace) -> None:
+    with FakeOpenAI(Curator()) as fake:
+        ws = _point_at(built, fake.url)
+        result = run_cli(
+            "taxonomy",
+            "bootstrap",
+            "--topic",
+            "Video understanding",
+            "--backend",
+            "openai",
+            "-w",
+            str(ws.root),
+        )
+        requests = len(fake.chat_requests())
+    assert result.returncode == 0, result.stderr
+    tax = parse_taxonomy(yaml.safe_load((ws.root / "taxonomy.proposed.yaml").read_text()), Path("x"))
+    nodes = list(tax.iter_nodes())
+    assert requests == len(nodes) and f"{requests} requests" in result.stdout
+    assert all(n.name.startswith("Boot ") and n.description.startswith("Papers about ") for n in nodes)
+    assert all(n.id.startswith("boot-") for n in nodes)
+
+
+def test_unknown_backend_is_a_clear_error(built: Workspace) -> None:
+    result = run_cli("taxonomy", "suggest", "--backend", "gpt", "-w", str(built.root))
+    assert result.returncode == 1 and "unknown backend `gpt`" in result.stderr

@@ -179,6 +179,114 @@ class Chat:
         return min(60.0, self.settings.backoff * 2**attempt) * (1 + 0.25 * random.random())
 
 
+def structured(mode: str, schema: dict[str, Any], name: str, what: str) -> dict[str, Any]:
+    """The request fields that ask for a reply in `schema` in a structured-output mode (text: none)."""
+    if mode == "json_schema":
+        return {
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": name, "strict": True, "schema": schema},
+            }
+        }
+    if mode == "json_object":
+        return {"response_format": {"type": "json_object", "schema": schema}}
+    if mode == "tools":
+        return {
+            "tools": [
+                {"type": "function", "function": {"name": name, "parameters": schema, "description": what}}
+            ],
+            "tool_choice": {"type": "function", "function": {"name": name}},
+        }
+    return {}
+
+
+def ask_json(
+    settings: LLMConfig,
+    cache: Cache,
+    jobs: Sequence[tuple[str, list[dict[str, str]], int]],
+    schema: dict[str, Any],
+    name: str,
+) -> tuple[list[str], Stats]:
+    """One request per job (label, messages, max_tokens) for a JSON object in `schema`, cached by
+    request, `concurrency` at a time: the replies' text in job order ("" for a request the server
+    refused, with a note naming the job) and the totals. The structured-output mode is the one the
+    classifier found for this server and model, else the first the server accepts (then remembered).
+    The drafter and the taxonomy suggestions use it."""
+    chat = Chat(settings)
+    remember = f"mode:{settings.base_url}:{settings.model}"
+
+    def body(mode: str, messages: list[dict[str, str]], max_tokens: int) -> dict[str, Any]:
+        return {
+            "model": settings.model,
+            "messages": messages,
+            "temperature": settings.temperature,
+            "max_tokens": max_tokens,
+            **structured(mode, schema, name, "Record the answer."),
+        }
+
+    async def one(client: Any, mode: str, job: tuple[str, list[dict[str, str]], int]) -> str:
+        request = body(mode, job[1], job[2])
+        key = chat.key(request)
+        try:
+            answer = chat.cached(cache, key) or chat.store(cache, key, await chat.request(client, request))
+        except Rejected as exc:
+            chat.stats.notes.append(f"{job[0]}: request rejected: {exc}")
+            return ""
+        chat.stats.cost += chat.cost(answer)
+        return answer.content
+
+    async def run() -> list[str]:
+        client = chat.client()
+        gate = asyncio.Semaphore(settings.concurrency)
+
+        async def gated(mode: str, job: tuple[str, list[dict[str, str]], int]) -> str:
+            async with gate:
+                return await one(client, mode, job)
+
+        try:
+            if not jobs:
+                return []
+            mode = settings.mode if settings.mode != "auto" else cache.meta(remember)
+            first = ""
+            if not mode:  # probe with the first job
+                for mode in MODES:
+                    request = body(mode, jobs[0][1], jobs[0][2])
+                    key = chat.key(request)
+                    try:
+                        answer = chat.cached(cache, key) or chat.store(
+                            cache, key, await chat.request(client, request)
+                        )
+                    except Rejected as exc:
+                        chat.stats.notes.append(
+                            f"the server rejected {mode} ({str(exc)[:80]}); trying the next mode"
+                        )
+                        continue
+                    chat.stats.cost += chat.cost(answer)
+                    cache.set_meta(remember, mode)
+                    first = answer.content
+                    break
+                else:
+                    raise SurveyorError(
+                        "the server accepted none of json_schema, json_object, tools or plain text",
+                        "check [llm] base_url and model, or set [llm] mode",
+                    )
+                return [first, *await asyncio.gather(*(gated(mode, job) for job in jobs[1:]))]
+            return list(await asyncio.gather(*(gated(mode, job) for job in jobs)))
+        finally:
+            await client.close()
+
+    return asyncio.run(run()), chat.stats
+
+
+def json_reply(content: str) -> dict[str, Any]:
+    """The JSON object in a model's reply (fences and chatter around it ignored); {} when none."""
+    try:
+        data = json.loads(content[content.find("{") : content.rfind("}") + 1])
+    except (ValueError, TypeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 class LLMClassifier:
     """Classify with a chat model; see the module docstring."""
 
@@ -217,26 +325,7 @@ class LLMClassifier:
             "temperature": self.settings.temperature,
             "max_tokens": self.settings.max_tokens,
         }
-        if mode == "json_schema":
-            body["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": "classification", "strict": True, "schema": self.schema},
-            }
-        elif mode == "json_object":
-            body["response_format"] = {"type": "json_object", "schema": self.schema}
-        elif mode == "tools":
-            body["tools"] = [
-                {
-                    "type": "function",
-                    "function": {
-                        "name": "classify",
-                        "parameters": self.schema,
-                        "description": "Record the paper's classification.",
-                    },
-                }
-            ]
-            body["tool_choice"] = {"type": "function", "function": {"name": "classify"}}
-        return body
+        return {**body, **structured(mode, self.schema, "classify", "Record the paper's classification.")}
 
     # the run ----------------------------------------------------------------
     def classify(self, papers: Sequence[Paper]) -> Iterator[tuple[str, Verdict]]:
