@@ -5,7 +5,9 @@ between taxonomy versions.
 
 Offline grouping: TF-IDF over title and abstract, k-means over the candidate papers, each group
 named by the terms that characterise it against the rest of the library (class-based TF-IDF). A
-group's place in the tree is the node most of its members were pushed into.
+group's place in the tree is the node most of its members were pushed into. With a model
+(`llm_refine`, TopicGPT-style): it names, describes and places each group from its papers, then
+sorts every badly fitting paper into one proposed node or none.
 
 Patch file (YAML): `base` (the taxonomy hash it applies to) and `proposals`, each one of
   - `op: add`   — `node` {id, name, description, keywords}, `parent` (null: top level), `members`

@@ -328,3 +328,35 @@ def test_kill_9_then_resume_pays_once_per_finished_paper(tmp_path: Path) -> None
         assert len(ws.load_labels()) == 60
         for pid in finished:
             assert fake.attempts[titles[pid]] == 1, f"{pid} was paid for twice"
+
+
+def test_ask_json_probes_the_structured_mode_once_and_shares_it(tmp_path: Path) -> None:
+    """The drafter and taxonomy suggestions ask through `ask_json`: on a server that refuses
+    json_schema it falls back to json_object with the schema, and remembers the mode for the next
+    call (which sends no probe)."""
+    from surveyor.classify.llm import ask_json
+    from surveyor.config import LLMConfig
+    from surveyor.store import Cache
+
+    schema = {"type": "object", "properties": {"x": {"type": "string"}}, "required": ["x"]}
+    jobs = [(f"job {n}", [{"role": "user", "content": f"question {n}"}], 50) for n in range(3)]
+    with FakeOpenAI(lambda _t, prompt: {"x": prompt.upper()}, reject=("json_schema",)) as fake:
+        settings = LLMConfig(base_url=fake.url, api_key="sk-test-ask", backoff=0.01)
+        cache = Cache(tmp_path / "cache.sqlite")
+        replies, stats = ask_json(settings, cache, jobs, schema, "answer")
+        first = fake.chat_requests()
+        more, later = ask_json(
+            settings, cache, [*jobs, ("job 3", [{"role": "user", "content": "q3"}], 50)], schema, "answer"
+        )
+        second = fake.chat_requests()[len(first) :]
+    assert [json.loads(r)["x"] for r in replies] == ["QUESTION 0", "QUESTION 1", "QUESTION 2"]
+    assert [b["response_format"]["type"] for b in first] == [
+        "json_schema",
+        "json_object",
+        "json_object",
+        "json_object",
+    ]
+    assert any("rejected json_schema" in n for n in stats.notes)
+    assert first[1]["response_format"]["schema"] == schema
+    assert later.requests == 1 and [b["response_format"]["type"] for b in second] == ["json_object"]
+    assert json.loads(more[3])["x"] == "Q3"
