@@ -306,6 +306,14 @@ NAME_SYSTEM = (
     '"description": "...", "parent": "<id or null>", "reason": "<one sentence: why a new category>"} '
     "and nothing else."
 )
+BOOT_SYSTEM = (
+    "You draft the taxonomy of a literature survey. You get the survey's topic and one group of its "
+    "papers (titles, abstracts, and terms that set the group apart). Name the category these papers "
+    "share (2 to 6 words) and describe it in one sentence that would let a reader decide whether a paper "
+    'belongs. Reply with a JSON object {"name": "...", "description": "..."} and nothing else.'
+)
+
+
 ASSIGN_SYSTEM = (
     "You sort papers into newly proposed categories of a literature survey's taxonomy. For each paper, "
     "give the id of the one proposed category it clearly belongs to, or null when it belongs to none. "
@@ -340,14 +348,6 @@ def _paper_lines(papers: Sequence[Paper], chars: int) -> list[str]:
         abstract = " ".join((paper.abstract or "").split())[:chars]
         lines += [f"- id: {paper.id}", f"  title: {paper.display_title}", f"  abstract: {abstract}"]
     return lines
-
-
-BOOT_SYSTEM = (
-    "You draft the taxonomy of a literature survey. You get the survey's topic and one group of its "
-    "papers (titles, abstracts, and terms that set the group apart). Name the category these papers "
-    "share (2 to 6 words) and describe it in one sentence that would let a reader decide whether a paper "
-    'belongs. Reply with a JSON object {"name": "...", "description": "..."} and nothing else.'
-)
 
 
 def name_messages(
@@ -463,13 +463,12 @@ def llm_refine(
             for pid in batch:
                 if pid not in got:  # not answered: the offline group stands
                     chosen[pid] = before.get(pid)
-                elif got[pid] in known:
-                    chosen[pid] = str(got[pid])
                 else:
-                    chosen[pid] = None
-            missing = [pid for pid in batch if pid not in got]
-            if missing:
-                report.notes.append(f"assignment left out {len(missing)} papers; their offline group stands")
+                    chosen[pid] = str(got[pid]) if got[pid] in known else None
+            if not got.keys() >= set(batch):
+                report.notes.append(
+                    f"assignment left out papers from {batch[0]} on; their offline group stands"
+                )
         kept = []
         for prop in adds:
             prop.members = sorted(pid for pid, node in chosen.items() if node == prop.node)

@@ -16,7 +16,7 @@ import json
 import queue
 import random
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -178,6 +178,37 @@ class Chat:
     def backoff_for(self, attempt: int) -> float:
         return min(60.0, self.settings.backoff * 2**attempt) * (1 + 0.25 * random.random())
 
+    async def find_mode(self, client: Any, cache: Cache, body_for: Callable[[str], dict[str, Any]]) -> str:
+        """The structured-output mode for this server and model: as configured, remembered in the
+        cache, or the first of MODES the server accepts for `body_for(mode)` (then remembered; the
+        probe's answer is held for the next `cached` lookup, so it is paid for once)."""
+        if self.settings.mode != "auto":
+            return self.settings.mode
+        remember = f"mode:{self.settings.base_url}:{self.model}"
+        known = cache.meta(remember)
+        if known:
+            return known
+        for mode in MODES:
+            body = body_for(mode)
+            key = self.key(body)
+            if cache.get(key):
+                cache.set_meta(remember, mode)
+                return mode
+            try:
+                answer = await self.request(client, body)
+            except Rejected as exc:
+                self.stats.notes.append(f"the server rejected {mode} ({str(exc)[:80]}); trying the next mode")
+                continue
+            self.remember(key, self.store(cache, key, answer))
+            cache.set_meta(remember, mode)
+            self.stats.notes.append(f"structured output mode: {mode}")
+            return mode
+        raise SurveyorError(
+            "the server accepted none of json_schema, json_object, tools or plain text: "
+            + "; ".join(self.stats.notes[-len(MODES) :]),
+            "check [llm] base_url and model, or set [llm] mode",
+        )
+
 
 def structured(mode: str, schema: dict[str, Any], name: str, what: str) -> dict[str, Any]:
     """The request fields that ask for a reply in `schema` in a structured-output mode (text: none)."""
@@ -213,7 +244,6 @@ def ask_json(
     classifier found for this server and model, else the first the server accepts (then remembered).
     The drafter and the taxonomy suggestions use it."""
     chat = Chat(settings)
-    remember = f"mode:{settings.base_url}:{settings.model}"
 
     def body(mode: str, messages: list[dict[str, str]], max_tokens: int) -> dict[str, Any]:
         return {
@@ -224,54 +254,29 @@ def ask_json(
             **structured(mode, schema, name, "Record the answer."),
         }
 
-    async def one(client: Any, mode: str, job: tuple[str, list[dict[str, str]], int]) -> str:
-        request = body(mode, job[1], job[2])
-        key = chat.key(request)
-        try:
-            answer = chat.cached(cache, key) or chat.store(cache, key, await chat.request(client, request))
-        except Rejected as exc:
-            chat.stats.notes.append(f"{job[0]}: request rejected: {exc}")
-            return ""
-        chat.stats.cost += chat.cost(answer)
-        return answer.content
-
     async def run() -> list[str]:
+        if not jobs:
+            return []
         client = chat.client()
         gate = asyncio.Semaphore(settings.concurrency)
 
-        async def gated(mode: str, job: tuple[str, list[dict[str, str]], int]) -> str:
+        async def one(mode: str, job: tuple[str, list[dict[str, str]], int]) -> str:
+            request = body(mode, job[1], job[2])
+            key = chat.key(request)
             async with gate:
-                return await one(client, mode, job)
+                try:
+                    answer = chat.cached(cache, key) or chat.store(
+                        cache, key, await chat.request(client, request)
+                    )
+                except Rejected as exc:
+                    chat.stats.notes.append(f"{job[0]}: request rejected: {exc}")
+                    return ""
+            chat.stats.cost += chat.cost(answer)
+            return answer.content
 
         try:
-            if not jobs:
-                return []
-            mode = settings.mode if settings.mode != "auto" else cache.meta(remember)
-            first = ""
-            if not mode:  # probe with the first job
-                for mode in MODES:
-                    request = body(mode, jobs[0][1], jobs[0][2])
-                    key = chat.key(request)
-                    try:
-                        answer = chat.cached(cache, key) or chat.store(
-                            cache, key, await chat.request(client, request)
-                        )
-                    except Rejected as exc:
-                        chat.stats.notes.append(
-                            f"the server rejected {mode} ({str(exc)[:80]}); trying the next mode"
-                        )
-                        continue
-                    chat.stats.cost += chat.cost(answer)
-                    cache.set_meta(remember, mode)
-                    first = answer.content
-                    break
-                else:
-                    raise SurveyorError(
-                        "the server accepted none of json_schema, json_object, tools or plain text",
-                        "check [llm] base_url and model, or set [llm] mode",
-                    )
-                return [first, *await asyncio.gather(*(gated(mode, job) for job in jobs[1:]))]
-            return list(await asyncio.gather(*(gated(mode, job) for job in jobs)))
+            mode = await chat.find_mode(client, cache, lambda m: body(m, jobs[0][1], jobs[0][2]))
+            return list(await asyncio.gather(*(one(mode, job) for job in jobs)))
         finally:
             await client.close()
 
@@ -375,32 +380,8 @@ class LLMClassifier:
 
     async def _mode(self, client: Any, cache: Cache, probe: Paper) -> str:
         """The structured-output mode: as configured, remembered, or the first the server accepts."""
-        if self.settings.mode != "auto":
-            return self.settings.mode
-        remember = f"mode:{self.settings.base_url}:{self.model}"
-        known = cache.meta(remember)
-        if known:
-            return known
-        for mode in MODES:
-            body = self.body(mode, self.messages(probe))
-            key = self.chat.key(body)
-            if cache.get(key):
-                cache.set_meta(remember, mode)
-                return mode
-            try:
-                answer = await self.chat.request(client, body)
-            except Rejected as exc:
-                self.stats.notes.append(f"the server rejected {mode} ({str(exc)[:80]}); trying the next mode")
-                continue
-            self.chat.remember(key, self.chat.store(cache, key, answer))
-            cache.set_meta(remember, mode)
-            self.stats.notes.append(f"structured output mode: {mode}")
-            return mode
-        raise SurveyorError(
-            "the server accepted none of json_schema, json_object, tools or plain text: "
-            + "; ".join(self.stats.notes[-len(MODES) :]),
-            "check [llm] base_url and model, or set [llm] mode",
-        )
+        messages = self.messages(probe)
+        return await self.chat.find_mode(client, cache, lambda mode: self.body(mode, messages))
 
     async def _one(self, client: Any, cache: Cache, mode: str, paper: Paper) -> Verdict:
         """One paper: ask, validate, ask again once with the error, else record the failure."""
