@@ -733,6 +733,10 @@ def taxonomy_suggest(
     )
     atomic_write_text(path, header + yaml.safe_dump(patch, sort_keys=False, allow_unicode=True, width=100))
     _llm_notes(report)
+    for s in patch.get("swollen", []):
+        typer.echo(
+            f"{s['node']} took in {s['new_papers']} new papers where its history predicts {s['expected']:g}"
+        )
     for p in proposals:
         what = {
             "add": f"new node {p.node} ({p.name}) under {p.parent or 'the top level'}",

@@ -3,7 +3,10 @@ splits of overfull nodes and merges of near-empty ones, as a patch file a person
 patch (re-classifying only the papers it touches, keeping human labels), and show what changed
 between taxonomy versions.
 
-Offline grouping: TF-IDF over title and abstract, k-means over the candidate papers, each group
+Badly fitting papers: machine labels below the review cutoff, in-scope papers with no label, and the
+new papers piled into a node whose intake outruns its history (`swollen`: more machine-labelled
+papers than its share of the human-labelled ones predicts). Offline grouping: TF-IDF over title and
+abstract, k-means over the candidate papers, each group
 named by the terms that characterise it against the rest of the library (class-based TF-IDF). A
 group's place in the tree is the node most of its members were pushed into. With a model
 (`llm_refine`, TopicGPT-style): it names, describes and places each group from its papers, then
@@ -13,12 +16,15 @@ Patch file (YAML): `base` (the taxonomy hash it applies to) and `proposals`, eac
   - `op: add`   — `node` {id, name, description, keywords}, `parent` (null: top level), `members`
   - `op: split` — `node` (an existing id) and `children`: add-proposals under it
   - `op: merge` — `node` (an id to remove) and `into` (the id its papers move to)
-with `evidence` (keywords, sample titles, member count) for the reviewer. Delete what you reject.
+with `evidence` (keywords, sample titles, member count, where the classifier had put the members)
+for the reviewer, and `swollen` (evidence only: the nodes taking in more new papers than their
+history predicts). Delete what you reject.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -37,6 +43,8 @@ from .text import slug
 
 MAX_PROPOSALS = 5
 MIN_GROUP = 3
+SWELL_Z = 3.0  # a node's intake must outrun its history by this many (Poisson) standard deviations
+SWELL_HISTORY = 20  # human-labelled papers needed before a node's intake is compared with its history
 _STOP_EXTRA = frozenset(
     "video videos model models method methods approach propose proposed paper large language llm llms "
     "multimodal based new results performance task tasks framework state art existing".split()
@@ -59,6 +67,7 @@ class Proposal:
     titles: list[str] = field(default_factory=list)
     named_by: str = "keywords"  # or the model that named, described and placed it
     reason: str = ""  # the model's one-line case for the node
+    placed_in: dict[str, int] = field(default_factory=dict)  # where the classifier put the members
 
     def to_dict(self) -> dict[str, Any]:
         if self.op == "merge":
@@ -86,6 +95,7 @@ class Proposal:
                 "titles": self.titles[:5],
                 "named_by": self.named_by,
                 **({"reason": self.reason} if self.reason else {}),
+                **({"placed_in": self.placed_in} if self.placed_in else {}),
             },
         }
 
@@ -143,11 +153,53 @@ def _name(terms: list[str]) -> str:
 
 
 # --- suggest -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Swelling:
+    """A node taking in more new papers than its history predicts."""
+
+    node: str
+    new: int  # machine-labelled papers on the node
+    expected: float  # how many its share of the human-labelled papers predicts
+    papers: tuple[str, ...]
+
+    @property
+    def z(self) -> float:
+        return (self.new - self.expected) / math.sqrt(self.expected + 1)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"node": self.node, "new_papers": self.new, "expected": self.expected}
+
+
+def swollen(labels: dict[str, Classification]) -> list[Swelling]:
+    """Nodes whose intake of machine-labelled (new) papers outruns their human-labelled history by
+    SWELL_Z standard deviations and MIN_GROUP papers: a node swelling with a sub-area it was not made
+    for, or one the classifier pushes papers into. Most swollen first; none without enough history."""
+    human = [r for r in labels.values() if r.is_human and not r.out_of_scope]
+    machine = {
+        pid: r for pid, r in labels.items() if not r.is_human and not r.out_of_scope and r.status == "ok"
+    }
+    if len(human) < SWELL_HISTORY or not machine:
+        return []
+    history = Counter(lab.node for r in human for lab in r.labels)
+    intake: dict[str, list[str]] = defaultdict(list)
+    for pid, rec in machine.items():
+        for lab in rec.labels:
+            intake[lab.node].append(pid)
+    out = []
+    for node, pids in intake.items():
+        expected = history[node] * len(machine) / len(human)
+        found = Swelling(node, len(pids), round(expected, 1), tuple(sorted(pids)))
+        if found.new - expected >= MIN_GROUP and found.z >= SWELL_Z:
+            out.append(found)
+    return sorted(out, key=lambda s: (-s.z, s.node))
+
+
 def candidates(
     papers: dict[str, Paper], labels: dict[str, Classification], cutoff: float, min_count: int = 10
 ) -> list[str]:
     """Papers that fit badly: machine-labelled, in scope, most confident label below `cutoff` (at
-    least the `min_count` least sure ones); unassigned in-scope papers too."""
+    least the `min_count` least sure ones); unassigned in-scope papers too; and the machine-labelled
+    papers of every swollen node."""
     machine = {
         pid: rec
         for pid, rec in labels.items()
@@ -157,7 +209,8 @@ def candidates(
     low = sorted(pid for pid, c in sure.items() if c < cutoff)
     if len(low) < min_count:
         low = sorted(sure, key=lambda p: (sure[p], p))[: max(min_count, len(sure) // 2)]
-    return sorted(low)
+    piled = {pid for s in swollen(labels) for pid in s.papers if pid in machine}
+    return sorted(set(low) | piled)
 
 
 def suggest(
@@ -186,7 +239,9 @@ def suggest(
                 if labels[p].labels
             )
             parent = taxonomy.parent(piles.most_common(1)[0][0]) if piles else None
-            proposals.append(_add(terms, members, parent, papers, used))
+            proposal = _add(terms, members, parent, papers, used)
+            proposal.placed_in = dict(sorted(piles.items(), key=lambda kv: (-kv[1], kv[0])))
+            proposals.append(proposal)
     proposals += _splits(taxonomy, papers, labels, matrix, vocab, row, used)
     proposals += _merges(taxonomy, papers, labels)
     return proposals[:max_proposals]
@@ -289,9 +344,12 @@ def _merges(
     return out
 
 
-def patch_dict(base: str, proposals: Sequence[Proposal]) -> dict[str, Any]:
-    """The patch file's content."""
-    return {"base": base, "proposals": [p.to_dict() for p in proposals]}
+def patch_dict(base: str, proposals: Sequence[Proposal], swelling: Sequence[Swelling] = ()) -> dict[str, Any]:
+    """The patch file's content (`swollen`: evidence for the reviewer; `apply` ignores it)."""
+    out: dict[str, Any] = {"base": base, "proposals": [p.to_dict() for p in proposals]}
+    if swelling:
+        out["swollen"] = [s.to_dict() for s in swelling]
+    return out
 
 
 # --- with an LLM: names, descriptions, places, and which papers belong ------------------------------------
@@ -473,6 +531,7 @@ def llm_refine(
         for prop in adds:
             prop.members = sorted(pid for pid, node in chosen.items() if node == prop.node)
             prop.titles = [papers[m].display_title for m in prop.members[:5]]
+            prop.placed_in = {}  # counted over the offline group, not the model's sorting
             if len(prop.members) >= MIN_GROUP:
                 kept.append(prop)
             else:
@@ -728,7 +787,7 @@ def suggest_workspace(
             proposals,
             candidates(papers, labels, cutoff),
         )
-    return proposals, patch_dict(ws.taxonomy.hash, proposals), report
+    return proposals, patch_dict(ws.taxonomy.hash, proposals, swollen(labels)), report
 
 
 def check_backend(backend: str) -> None:

@@ -16,7 +16,17 @@ import yaml
 from conftest import run_cli
 from fake_openai import FakeOpenAI
 
-from surveyor.evolve import MIN_GROUP, apply_patch, bootstrap, diff_workspace, suggest_workspace
+from surveyor.evolve import (
+    MIN_GROUP,
+    SWELL_HISTORY,
+    apply_patch,
+    bootstrap,
+    candidates,
+    diff_workspace,
+    suggest_workspace,
+    swollen,
+)
+from surveyor.models import Classification, Paper
 from surveyor.pipeline import build
 from surveyor.review import decide
 from surveyor.store import Workspace
@@ -234,3 +244,66 @@ def test_bootstrap_with_a_model_names_every_group(built: Workspace) -> None:
 def test_unknown_backend_is_a_clear_error(built: Workspace) -> None:
     result = run_cli("taxonomy", "suggest", "--backend", "gpt", "-w", str(built.root))
     assert result.returncode == 1 and "unknown backend `gpt`" in result.stderr
+
+
+def _label(pid: str, node: str, human: bool, confidence: float = 0.9) -> Classification:
+    return Classification(
+        paper=pid,
+        labels=[{"node": node, "confidence": 1.0 if human else confidence}],  # type: ignore[list-item]
+        backend="human" if human else "offline",
+        model="test",
+        taxonomy_hash="t",
+        run_id="r",
+        time="",
+    )
+
+
+def _library(intake: dict[str, int], history: dict[str, int]) -> dict[str, Classification]:
+    labels = {}
+    for kind, counts in (("h", history), ("m", intake)):
+        for node, n in counts.items():
+            for i in range(n):
+                pid = f"{kind}-{node}-{i}"
+                labels[pid] = _label(pid, node, human=kind == "h")
+    return labels
+
+
+def test_a_node_whose_intake_outruns_its_history_is_swollen_and_its_new_papers_are_candidates() -> None:
+    # 60 human-labelled papers, 20 a node; 30 new ones expected 10 a node, but B takes in 22 (3.6 sd)
+    labels = _library({"A": 4, "B": 22, "C": 4}, {"A": 20, "B": 20, "C": 20})
+    labels["m-C-0"] = _label("m-C-0", "C", human=False, confidence=0.2)  # unsure: a candidate anyway
+    (found,) = swollen(labels)
+    assert (found.node, found.new, found.expected) == ("B", 22, 10.0)
+    assert found.papers == tuple(sorted(f"m-B-{i}" for i in range(22)))
+    papers = {pid: Paper(id=pid, title=pid) for pid in labels}
+    assert candidates(papers, labels, cutoff=0.4, min_count=1) == sorted([*found.papers, "m-C-0"])
+    # 15 of 23 new papers on B, where 7.7 are expected, is 2.5 sd: within chance, nothing is swollen
+    assert swollen(_library({"A": 4, "B": 15, "C": 4}, {"A": 20, "B": 20, "C": 20})) == []
+    # without history (fewer than SWELL_HISTORY human labels) nothing can swell
+    assert swollen(_library({"A": 4, "B": 22, "C": 4}, {"A": 5, "B": 5, "C": 5})) == []
+
+
+def test_the_patch_names_swollen_nodes_and_apply_ignores_that_evidence(built: Workspace) -> None:
+    ws = built
+    records = ws.load_labels()
+    machine = sorted(pid for pid, r in records.items() if r.labels)
+    node = records[machine[0]].labels[0].node
+    # the first 30 papers are the history (humans put them where the classifier did, none on `node`);
+    # all later ones are new, so `node`'s intake has nothing to be predicted from
+    for pid in machine[: SWELL_HISTORY + 10]:
+        kept = [lab.node for lab in records[pid].labels if lab.node != node]
+        if kept:
+            decide(ws, pid, kept)
+    proposals, patch, _ = suggest_workspace(ws)
+    swelling = {s["node"]: s for s in patch["swollen"]}
+    assert node in swelling and swelling[node]["expected"] == 0
+    result = run_cli("taxonomy", "suggest", "-w", str(ws.root))
+    assert result.returncode == 0, result.stderr
+    assert f"{node} took in {swelling[node]['new_papers']} new papers where its history predicts 0" in (
+        result.stdout
+    )
+    applied = run_cli("taxonomy", "apply", str(ws.root / "taxonomy-patch.yaml"), "-w", str(ws.root))
+    assert applied.returncode == 0, applied.stderr
+    for p in proposals:
+        if p.op == "add":
+            assert sum(p.placed_in.values()) <= len(p.members) and all(n in ws.taxonomy for n in p.placed_in)
