@@ -6,11 +6,11 @@ between taxonomy versions.
 Badly fitting papers: machine labels below the review cutoff, in-scope papers with no label, and the
 new papers piled into a node whose intake outruns its history (`swollen`: more machine-labelled
 papers than its share of the human-labelled ones predicts). Offline grouping: TF-IDF over title and
-abstract, k-means over the candidate papers, each group
-named by the terms that characterise it against the rest of the library (class-based TF-IDF). A
-group's place in the tree is the node most of its members were pushed into. With a model
-(`llm_refine`, TopicGPT-style): it names, describes and places each group from its papers, then
-sorts every badly fitting paper into one proposed node or none.
+abstract, k-means over the candidate papers, each group named by the terms that characterise it
+against the rest of the library (class-based TF-IDF). A group's place in the tree is the node most
+of its members were pushed into. With a model (`llm_refine`, TopicGPT-style): it names, describes
+and places each group from its papers, then sorts every badly fitting paper into one proposed node
+or none.
 
 Patch file (YAML): `base` (the taxonomy hash it applies to) and `proposals`, each one of
   - `op: add`   — `node` {id, name, description, keywords}, `parent` (null: top level), `members`
@@ -167,7 +167,7 @@ class Swelling:
         return (self.new - self.expected) / math.sqrt(self.expected + 1)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"node": self.node, "new_papers": self.new, "expected": self.expected}
+        return {"node": self.node, "new_papers": self.new, "expected": round(self.expected, 1)}
 
 
 def swollen(labels: dict[str, Classification]) -> list[Swelling]:
@@ -187,9 +187,8 @@ def swollen(labels: dict[str, Classification]) -> list[Swelling]:
             intake[lab.node].append(pid)
     out = []
     for node, pids in intake.items():
-        expected = history[node] * len(machine) / len(human)
-        found = Swelling(node, len(pids), round(expected, 1), tuple(sorted(pids)))
-        if found.new - expected >= MIN_GROUP and found.z >= SWELL_Z:
+        found = Swelling(node, len(pids), history[node] * len(machine) / len(human), tuple(sorted(pids)))
+        if found.new - found.expected >= MIN_GROUP and found.z >= SWELL_Z:
             out.append(found)
     return sorted(out, key=lambda s: (-s.z, s.node))
 

@@ -306,4 +306,5 @@ def test_the_patch_names_swollen_nodes_and_apply_ignores_that_evidence(built: Wo
     assert applied.returncode == 0, applied.stderr
     for p in proposals:
         if p.op == "add":
-            assert sum(p.placed_in.values()) <= len(p.members) and all(n in ws.taxonomy for n in p.placed_in)
+            assert p.placed_in and sum(p.placed_in.values()) <= len(p.members)
+            assert all(n in ws.taxonomy for n in p.placed_in)
