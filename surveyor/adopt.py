@@ -15,11 +15,11 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
 
+from . import clock
 from .config import CONFIG_NAME
 from .errors import InputError, SurveyorError
 from .export.awesome import BEGIN, END
@@ -173,7 +173,7 @@ def adopt(readme: Path, directory: Path | None = None, in_place: bool = False) -
     (directory / CONFIG_NAME).write_text(_config_text(title, in_place, ws_rel, report.style))
     ws = Workspace(directory)
     save_index(ws, index)
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = clock.stamp()
     decisions = []
     current = {alias: p.id for p in index.papers.values() for alias in p.aliases}
     merged_places: dict[str, list[tuple[str, int]]] = defaultdict(list)

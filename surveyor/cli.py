@@ -874,5 +874,14 @@ def unmerge(
 
 
 def main() -> None:
-    """Entry point of the `surveyor` script."""
+    """Entry point of the `surveyor` script: the clock is set here, once (real unless SURVEYOR_NOW)."""
+    from . import clock
+    from .config import env_now
+
+    try:
+        clock.pin(env_now())
+    except SurveyorError as exc:
+        _err(f"error: {exc.message}")
+        _err(f"hint: {exc.hint}")
+        raise SystemExit(1) from None
     app()

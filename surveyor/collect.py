@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import arxiv
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz
 
+from . import clock
 from .config import ArxivQuery
 from .library import open_index, save_index
 from .models import Paper, Record
@@ -93,7 +94,7 @@ def fetch(
 ) -> list[FetchReport]:
     """Run each query for what is new since its last successful fetch."""
     client = client or fetcher(ws)
-    today = today or datetime.now(UTC).date()
+    today = today or clock.today()
     states = {s.key: s for s in read_jsonl(ws.data_dir / "fetch_state.jsonl", FetchState)}
     index = open_index(ws)
     reports = []
@@ -173,7 +174,6 @@ def _title_query(titles: list[str]) -> str:
 
 def resolve(ws: Workspace, client: Fetcher | None = None, limit: int | None = None) -> list[Resolution]:
     """Find the arXiv id of papers that have only a title; fill in their metadata; log each decision."""
-    from .classify.runner import now
 
     index = open_index(ws)
     log = {r.paper: r for r in read_jsonl(ws.data_dir / "resolutions.jsonl", Resolution)}
@@ -189,7 +189,7 @@ def resolve(ws: Workspace, client: Fetcher | None = None, limit: int | None = No
         search = arxiv.Search(query=_title_query([p.title or "" for p in batch]), max_results=5 * len(batch))
         found = [to_paper(r, "arxiv:resolve") for r in client.results(search)]
         for paper in batch:
-            decided.append(_decide(index, paper, found, now()))
+            decided.append(_decide(index, paper, found, clock.stamp()))
         save_index(ws, index)
         for r in decided:
             log[r.paper] = r

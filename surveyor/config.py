@@ -9,12 +9,13 @@ import json
 import os
 import re
 import tomllib
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .clock import parse_instant
 from .errors import ConfigError, where
 
 CONFIG_NAME = "surveyor.toml"
@@ -160,6 +161,22 @@ def load_config(root: Path, env: dict[str, str] | None = None) -> Config:
         return Config.model_validate(data)
     except ValidationError as exc:
         raise _config_error(exc, path, text) from exc
+
+
+def env_now(env: dict[str, str] | None = None) -> datetime | None:
+    """The instant `SURVEYOR_NOW` pins the clock to (ISO date or date-time, UTC), or None: the real
+    clock. For reproducible runs: replaying a day's update, tests of date windows."""
+    env = dict(os.environ) if env is None else env
+    value = env.get("SURVEYOR_NOW", "").strip()
+    if not value:
+        return None
+    try:
+        return parse_instant(value)
+    except ValueError as exc:
+        raise ConfigError(
+            f"SURVEYOR_NOW={value!r} is not an ISO date or date-time",
+            "use e.g. SURVEYOR_NOW=2026-11-22T06:00:00Z, or unset it for the real clock",
+        ) from exc
 
 
 def env_config(env: dict[str, str] | None = None) -> Config:

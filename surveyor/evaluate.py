@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .classify.runner import classify_workspace, now
+from . import clock
+from .classify.runner import classify_workspace
 from .config import Config
 from .errors import InputError, where
 from .models import Classification, Label, Paper, canonical_id
@@ -186,7 +187,7 @@ def _human(g: GoldPaper) -> Classification:
         model="gold",
         taxonomy_hash="-",
         run_id="eval",
-        time=now(),
+        time=clock.stamp(),
         labels=[Label(node=x, confidence=1.0) for x in g.labels],
     )
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from .classify.runner import now, rekey
+from . import clock
+from .classify.runner import rekey
 from .errors import SurveyorError
 from .models import Classification, Label, Paper
 from .store import Workspace
@@ -91,7 +92,7 @@ def decide(
         model=by or os.environ.get("USER") or "human",
         taxonomy_hash=taxonomy.hash,
         run_id="manual",
-        time=now(),
+        time=clock.stamp(),
         labels=[Label(node=n, confidence=1.0) for n in dict.fromkeys(nodes)],
         out_of_scope=out_of_scope,
         reason=(reason or "marked out of scope by a human") if out_of_scope else None,

@@ -11,14 +11,20 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from surveyor import clock
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "video-understanding"
 SEEDS = EXAMPLE / "sources"
 TAXONOMY = ROOT / "taxonomies" / "video-understanding.yaml"
+# The instant every test runs at (in-process through the clock seam, in subprocesses through
+# SURVEYOR_NOW): no test depends on the real date. Dates in tests are chosen relative to it.
+TEST_NOW = "2026-11-22T06:00:00Z"
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
@@ -67,6 +73,13 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "getaddrinfo", _getaddrinfo)
 
 
+@pytest.fixture(autouse=True)
+def pinned_clock() -> Iterator[clock.Clock]:
+    """Pin the process's clock to TEST_NOW for the test."""
+    with clock.pinned(clock.parse_instant(TEST_NOW)) as pinned:
+        yield pinned
+
+
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
     """A copy of the bundled example workspace with the shipped taxonomy beside it, output inside."""
@@ -88,19 +101,22 @@ def write_workspace(root: Path, config: str = "", taxonomy: str | None = None) -
 CLI = [sys.executable, "-c", "from surveyor.cli import main; main()"]
 
 
-def cli_env(drop: tuple[str, ...] = ()) -> dict[str, str]:
-    """The environment for a `surveyor` subprocess: this checkout importable, `drop` unset."""
+def cli_env(drop: tuple[str, ...] = (), extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for a `surveyor` subprocess: this checkout importable, its clock pinned to
+    TEST_NOW, `drop` unset, `extra` set."""
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env["PYTHONPATH"] = str(ROOT)
+    env["SURVEYOR_NOW"] = TEST_NOW
+    env.update(extra or {})
     return env
 
 
 def run_cli(
-    *args: str, cwd: Path | None = None, drop_env: tuple[str, ...] = ()
+    *args: str, cwd: Path | None = None, drop_env: tuple[str, ...] = (), env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run the real `surveyor` entry point in a subprocess, as a user would."""
     return subprocess.run(
-        [*CLI, *args], cwd=cwd, capture_output=True, text=True, timeout=60, env=cli_env(drop_env)
+        [*CLI, *args], cwd=cwd, capture_output=True, text=True, timeout=60, env=cli_env(drop_env, env)
     )
 
 

@@ -18,12 +18,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from .. import clock
 from ..errors import InputError, SurveyorError
 from ..models import Paper, Verdict
 from ..store import Cache, Workspace, read_jsonl, write_jsonl
 from .llm import LLMClassifier, _answer
 from .prompt import ReplyError, extract_json, to_verdict
-from .runner import now, plan, run_classifier
+from .runner import plan, run_classifier
 
 ENDPOINT = "/v1/chat/completions"
 
@@ -82,7 +83,7 @@ def write_requests(ws: Workspace, backend: str = "openai") -> tuple[Path, LLMCla
     mode = _mode(clf, ws)
     folder = ws.state_dir / "batch"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"requests-{now().replace(':', '')}.jsonl"
+    path = folder / f"requests-{clock.stamp().replace(':', '')}.jsonl"
     with path.open("w", encoding="utf-8") as fh:
         for paper in todo:
             line = {
@@ -122,7 +123,7 @@ def submit(ws: Workspace, backend: str = "openai") -> str:
         mode=mode,
         prompt_hash=clf.prompt_hash,
         papers=count,
-        submitted=now(),
+        submitted=clock.stamp(),
         status=batch.status,
     )
     _save(ws, records)

@@ -22,6 +22,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
+from .. import clock
 from ..config import Config, LLMConfig
 from ..errors import SurveyorError
 from ..models import Paper, Verdict
@@ -508,9 +509,7 @@ def retry_after(headers: Any) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         try:
-            from datetime import UTC, datetime
-
-            return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
+            return max(0.0, (parsedate_to_datetime(value) - clock.now()).total_seconds())
         except (TypeError, ValueError):
             return None
 

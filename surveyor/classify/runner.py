@@ -6,11 +6,10 @@ Input: a workspace. Output: `data/labels.jsonl` updated, a `Run` appended to `da
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
+from .. import clock
 from ..models import Classification, Paper, Run
 from ..store import Workspace
 from ..taxonomy import Taxonomy
@@ -18,16 +17,6 @@ from .base import Classifier, Context, Example, make_classifier
 
 CHECKPOINT_EVERY = 500  # verdicts between rewrites of the sorted labels file
 Progress = Callable[[int, int, Run], None]
-
-
-def now() -> str:
-    """The current UTC time, to the second, ISO 8601."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def new_run_id() -> str:
-    """A sortable unique run id."""
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ-") + secrets.token_hex(2)
 
 
 @dataclass
@@ -161,7 +150,7 @@ def run_classifier(
     command: str,
 ) -> None:
     """Drive `clf` over `todo`, journal each verdict as it comes, checkpoint, log the run."""
-    run = Run(id=new_run_id(), command=command, backend=clf.backend, model=clf.model, started=now())
+    run = Run(id=clock.run_id(), command=command, backend=clf.backend, model=clf.model, started=clock.stamp())
     report.run_id = run.id
     ws.save_run(run)  # logged up front, so even a killed run leaves a trace
     journal = ws.labels_journal
@@ -174,7 +163,7 @@ def run_classifier(
                 taxonomy_hash=taxonomy.hash,
                 prompt_hash=clf.prompt_hash,
                 run_id=run.id,
-                time=now(),
+                time=clock.stamp(),
                 **dict(verdict),
             )
             labels[pid] = rec
@@ -191,7 +180,7 @@ def run_classifier(
     finally:
         journal.close()
         ws.save_labels(labels.values())
-        run.ended = now()
+        run.ended = clock.stamp()
         ws.save_run(run)
 
 
