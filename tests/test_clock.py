@@ -1,4 +1,4 @@
-"""The clock seam: one place for the date, pinned by SURVEYOR_NOW in the CLI; tests never see the real date."""
+"""The clock seam: one place for the date, pinned by SURVEYOR_NOW in the CLI; no test sees the real date."""
 
 from __future__ import annotations
 
