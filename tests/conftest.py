@@ -130,8 +130,8 @@ def kill_mid_run(ws_root: Path, *args: str, min_lines: int) -> list[dict]:
         stderr=subprocess.DEVNULL,
     )
     journal = ws_root / ".surveyor" / "journal-labels.jsonl"
-    deadline = time.time() + 60
-    while time.time() < deadline and (
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (
         not journal.is_file() or len(journal.read_text().splitlines()) < min_lines
     ):
         time.sleep(0.01)
