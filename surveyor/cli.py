@@ -5,9 +5,11 @@ User mistakes (`SurveyorError`) become a one-line error and a hint on stderr wit
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import shutil
+import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -34,7 +36,9 @@ WorkspaceOpt = Annotated[
 
 
 def _err(message: str) -> None:
-    typer.echo(message, err=True)
+    from .text import strip_controls
+
+    typer.echo(strip_controls(message), err=True)  # no terminal escapes from third-party text
 
 
 def handle_errors(fn: F) -> F:
@@ -52,8 +56,23 @@ def handle_errors(fn: F) -> F:
         except KeyboardInterrupt:
             _err("interrupted: finished work is saved; run the same command again to resume")
             raise typer.Exit(130) from None
+        except (OSError, sqlite3.OperationalError) as exc:
+            if not _disk_full(exc):
+                raise
+            name = getattr(exc, "filename", None)
+            where = f" writing {name}" if name else ""
+            _err(f"error: the disk is full{where}")
+            _err("hint: free some space and run the same command again; finished work was saved")
+            raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """Whether an error says the disk (or the user's quota) is full."""
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return "disk is full" in str(exc)  # sqlite3: "database or disk is full"
 
 
 def _workspace(path: Path) -> Any:
@@ -123,8 +142,15 @@ def init(
         ),
     ] = False,
     install: Annotated[
-        str, typer.Option(help="What the workflow pip-installs (a version, a git URL, a path).")
-    ] = "surveyor",
+        str | None,
+        typer.Option(
+            help="What the workflow pip-installs (default: this exact version of surveyor; "
+            "or a git URL with a commit, a path)."
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a workflow that differs from what would be written.")
+    ] = False,
 ) -> None:
     """Create a workspace: surveyor.toml, a taxonomy, data/ and a .gitignore for .surveyor/."""
     from .config import CONFIG_NAME, default_config_text
@@ -132,9 +158,8 @@ def init(
 
     directory.mkdir(parents=True, exist_ok=True)
     if (directory / CONFIG_NAME).exists() and github_action:
-        from .action import write_workflow
-
-        typer.echo(f"wrote {write_workflow(directory, install)} (the workspace exists: left as it is)")
+        typer.echo(f"the workspace {directory} exists: left as it is")
+        _write_workflow(directory, install, force)
         return
     if (directory / CONFIG_NAME).exists():
         raise SurveyorError(f"{directory / CONFIG_NAME} already exists", "edit it instead")
@@ -152,9 +177,17 @@ def init(
         gitignore.write_text(".surveyor/\n")
     typer.echo(f"created workspace in {directory} (taxonomy: {source.name})")
     if github_action:
-        from .action import write_workflow
+        _write_workflow(directory, install, force)
 
-        typer.echo(f"wrote {write_workflow(directory, install)}")
+
+def _write_workflow(directory: Path, install: str | None, force: bool) -> None:
+    from .action import write_workflow
+
+    report = write_workflow(directory, install, force)
+    for path in report.written:
+        typer.echo(f"wrote {path}")
+    for path, why in report.kept:
+        typer.echo(f"kept {path}: {why}")
 
 
 @app.command()
@@ -205,12 +238,14 @@ def import_(
 
 
 def _print_import(report: Any, verbose: bool) -> None:
+    from .text import strip_controls
+
     typer.echo(
         f"{report.file} [{report.format}]: read {report.read}, added {report.added}, "
         f"merged {report.merged}, skipped {len(report.skipped)}"
     )
     for skip in report.skipped if verbose else report.skipped[:5]:
-        typer.echo(f"  line {skip.line}: {skip.reason}")
+        typer.echo(f"  line {skip.line}: {strip_controls(skip.reason)}")
     if not verbose and len(report.skipped) > 5:
         typer.echo(f"  ... {len(report.skipped) - 5} more (use -v to list them)")
 

@@ -24,8 +24,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .config import LLMConfig
-from .export.awesome import md_escape, sort_key
-from .export.latex import short_name, tex_escape
+from .escape import md_escape, md_link, tex_escape
+from .export.awesome import sort_key
+from .export.latex import short_name
 from .models import Paper
 from .store import Cache
 from .taxonomy import Node
@@ -331,8 +332,7 @@ def to_markdown(drafts: Sequence[NodeDraft], papers_by_key: dict[str, Paper]) ->
     for key, n in sorted(number.items(), key=lambda kv: kv[1]):
         paper = papers_by_key[key]
         title = md_escape(paper.display_title)
-        link = f"[{title}]({paper.url})" if paper.url else title
-        out.append(f'{n}. <a id="ref-{_label(key)}"></a>{link}')
+        out.append(f'{n}. <a id="ref-{_label(key)}"></a>{md_link(title, paper.url)}')
     return "\n".join(out).rstrip() + "\n"
 
 

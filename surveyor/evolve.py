@@ -38,7 +38,7 @@ from .config import LLMConfig
 from .errors import InputError
 from .models import Classification, Paper
 from .store import Cache, Workspace, atomic_write_text, read_jsonl, write_jsonl
-from .taxonomy import Taxonomy, load_taxonomy, parse_taxonomy
+from .taxonomy import Taxonomy, load_taxonomy, load_yaml, parse_taxonomy
 from .text import slug
 
 MAX_PROPOSALS = 5
@@ -814,7 +814,7 @@ def apply_workspace(ws: Workspace, patch_path: Path, force: bool = False) -> App
     from .classify.runner import classify_workspace
 
     try:
-        patch = yaml.safe_load(patch_path.read_text(encoding="utf-8")) or {}
+        patch = load_yaml(patch_path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise InputError(
             f"{patch_path}: cannot read the patch: {exc}", "check the path and the YAML"
@@ -827,7 +827,7 @@ def apply_workspace(ws: Workspace, patch_path: Path, force: bool = False) -> App
         )
     tax_path = ws.root / ws.config.taxonomy
     old_text = tax_path.read_text(encoding="utf-8")
-    applied = apply_patch(yaml.safe_load(old_text), patch, str(patch_path))
+    applied = apply_patch(load_yaml(old_text), patch, str(patch_path))
     new_text = yaml.safe_dump(applied.raw, sort_keys=False, allow_unicode=True, width=100)
     new = parse_taxonomy(yaml.safe_load(new_text), tax_path)
     versions = ws.data_dir / VERSIONS

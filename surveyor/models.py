@@ -1,15 +1,29 @@
 """The data every stage shares: papers, their sources, classification records and run logs.
 
-These are plain pydantic models; the store writes each as one JSON line.
+These are plain pydantic models; the store writes each as one JSON line. Third-party values are
+checked here, where every importer, the arXiv client and the model replies pass: control characters
+and lone surrogates are dropped from text, and a URL that is not plain http(s), a DOI, date, arXiv id
+or category that is not one, is left out (the paper is kept without it).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .text import abstract_key, normalize_title, short_hash, untex
+from .text import (
+    abstract_key,
+    clean_date,
+    clean_doi,
+    is_arxiv_id,
+    is_category,
+    normalize_title,
+    safe_url,
+    short_hash,
+    strip_controls,
+    untex,
+)
 
 PaperType = Literal["method", "benchmark", "dataset", "survey", "analysis", "other"]
 PAPER_TYPES: tuple[str, ...] = ("method", "benchmark", "dataset", "survey", "analysis", "other")
@@ -59,6 +73,55 @@ class Paper(Record):
     links: dict[str, str] = Field(default_factory=dict)  # kind (arxiv, code, project) -> URL
     sources: list[Source] = Field(default_factory=list)
     aliases: list[str] = Field(default_factory=list)  # ids this paper had before a merge
+
+    @field_validator("title", "abstract", "venue", "acronym", "bibkey", "comment", "journal_ref")
+    @classmethod
+    def _plain_text(cls, value: str | None) -> str | None:
+        return (strip_controls(value) or None) if value is not None else None
+
+    @field_validator("authors")
+    @classmethod
+    def _authors(cls, value: list[str]) -> list[str]:
+        return [clean for a in value if (clean := " ".join(strip_controls(a).split()))]
+
+    @field_validator("published", "updated", mode="before")
+    @classmethod
+    def _date(cls, value: Any) -> str | None:
+        return clean_date(value)
+
+    @field_validator("year", mode="before")
+    @classmethod
+    def _year(cls, value: Any) -> int | None:
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        return (
+            value
+            if isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 2999
+            else None
+        )
+
+    @field_validator("arxiv_id", mode="before")
+    @classmethod
+    def _arxiv_id(cls, value: Any) -> str | None:
+        return value if is_arxiv_id(value) else None
+
+    @field_validator("doi", mode="before")
+    @classmethod
+    def _doi(cls, value: Any) -> str | None:
+        return clean_doi(value)
+
+    @field_validator("categories", mode="before")
+    @classmethod
+    def _categories(cls, value: Any) -> list[str]:
+        return [c for c in value if is_category(c)] if isinstance(value, list) else []
+
+    @field_validator("links", mode="before")
+    @classmethod
+    def _links(cls, value: Any) -> dict[str, str]:
+        if not isinstance(value, dict):
+            return {}
+        pairs = ((str(k), safe_url(v)) for k, v in value.items())
+        return {k: v for k, v in pairs if v and k.isidentifier() and len(k) <= 40}
 
     @model_validator(mode="after")
     def _has_identity(self) -> Paper:
@@ -115,6 +178,11 @@ class Label(Record):
     evidence: str = ""
     grounded: bool = True  # whether `evidence` occurs in the paper's title or abstract
 
+    @field_validator("evidence")
+    @classmethod
+    def _plain_text(cls, value: str) -> str:
+        return strip_controls(value)
+
 
 class Verdict(Record):
     """What a classifier says about one paper: the content of a classification record."""
@@ -128,10 +196,23 @@ class Verdict(Record):
     introduces: list[str] = Field(default_factory=list)
     status: Literal["ok", "failed"] = "ok"
     error: str | None = None
+    # why a human must look before the verdict counts (the paper's text or the reply addresses the
+    # model: a prompt injection); such a machine verdict stays out of the list until reviewed
+    flag: str | None = None
     requests: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost: float = 0.0
+
+    @field_validator("reason", "method", "error", "flag")
+    @classmethod
+    def _plain_text(cls, value: str | None) -> str | None:
+        return strip_controls(value) if value is not None else None
+
+    @field_validator("evaluates_on", "introduces")
+    @classmethod
+    def _names(cls, value: list[str]) -> list[str]:
+        return [strip_controls(v) for v in value]
 
 
 class Classification(Verdict):

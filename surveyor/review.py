@@ -28,9 +28,11 @@ class QueueItem:
 
 
 def review_reason(rec: Classification, cutoff: float) -> str | None:
-    """Why a machine label needs a human look (failed, ungrounded, unsure), or None."""
+    """Why a machine label needs a human look (failed, flagged, ungrounded, unsure), or None."""
     if rec.status == "failed":
         return f"failed: {rec.error}"
+    if rec.flag:
+        return rec.flag
     if any(not lab.grounded for lab in rec.labels):
         return "evidence not found in the title or abstract"
     if rec.labels and min(lab.confidence for lab in rec.labels) < cutoff:

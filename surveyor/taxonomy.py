@@ -2,6 +2,10 @@
 
 Input: a YAML file (`name`, `description`, optional `scope`, `nodes` with nested `children`).
 Output: a `Taxonomy` with lookups (by id, parent, path, depth) and a stable content hash.
+Every YAML file surveyor reads goes through `load_yaml`, whose limits keep a hostile file from
+exhausting memory or the stack: at most MAX_ALIASES aliases, MAX_YAML_NODES nodes once aliases are
+expanded (an anchor bomb has billions), MAX_YAML_DEPTH levels of nesting; a taxonomy is at most
+MAX_DEPTH levels deep.
 """
 
 from __future__ import annotations
@@ -16,8 +20,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from .errors import TaxonomyError, where
+from .text import strip_controls
 
 LINE = "__line__"
+MAX_DEPTH = 10  # levels of a taxonomy (LaTeX has five heading levels, Markdown six)
+MAX_ALIASES = 50
+MAX_YAML_NODES = 200_000
+MAX_YAML_DEPTH = 100
 NODE_FIELDS = {"id", "name", "description", "keywords", "examples", "facet", "children"}
 TOP_FIELDS = {"name", "description", "scope", "nodes"}
 SCOPE_FIELDS = {"keywords", "min_mentions", "description"}
@@ -121,7 +130,77 @@ class Taxonomy(BaseModel):
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LimitedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with limits on aliases, nesting and the size once aliases are expanded."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._aliases = 0
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        """Count aliases and nesting as the document is composed (before anything is built)."""
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise _limit(f"more than {MAX_ALIASES} aliases (*name)", self.peek_event().start_mark)
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise _limit(f"nested more than {MAX_YAML_DEPTH} levels deep", self.peek_event().start_mark)
+            return super().compose_node(parent, index)  # type: ignore[arg-type]
+        finally:
+            self._depth -= 1
+
+    def get_single_node(self) -> yaml.Node | None:
+        """The document's node, refused when aliases expand it past MAX_YAML_NODES nodes."""
+        node = super().get_single_node()
+        if node is not None and _expanded_size(node) > MAX_YAML_NODES:
+            raise _limit(
+                f"more than {MAX_YAML_NODES:,} values once its aliases are expanded", node.start_mark
+            )
+        return node
+
+
+class YAMLLimitError(yaml.composer.ComposerError):
+    """A YAML file over one of the loader's limits (aliases, nesting, expanded size)."""
+
+
+def _limit(problem: str, mark: yaml.Mark) -> YAMLLimitError:
+    return YAMLLimitError(None, None, f"{problem}; surveyor reads no such file", mark)
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many nodes `root` holds with every alias expanded (each shared node counted per use)."""
+    size: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in size:
+            continue
+        children = _children(node)
+        if done or not children:
+            size[id(node)] = 1 + sum(size[id(c)] for c in children)
+            if size[id(node)] > MAX_YAML_NODES:
+                return size[id(node)]
+            continue
+        stack.append((node, True))
+        stack += [(c, False) for c in children if id(c) not in size]
+    return size[id(root)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+
+def load_yaml(text: str) -> Any:
+    """`yaml.safe_load` with the limits above (a yaml.YAMLError names the line when one is hit)."""
+    return yaml.load(text, Loader=_LimitedLoader)
+
+
+class _LineLoader(_LimitedLoader):
     """A YAML loader that records the line of every mapping under the `__line__` key."""
 
 
@@ -149,6 +228,9 @@ def load_taxonomy(path: Path) -> Taxonomy:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         problem = getattr(exc, "problem", None) or str(exc)
+        if isinstance(exc, YAMLLimitError):
+            hint = f"write values out instead of aliases, and keep the tree at most {MAX_DEPTH} levels deep"
+            raise TaxonomyError(f"{where(path, line)}: {problem}", hint) from exc
         raise TaxonomyError(
             f"{where(path, line)}: YAML syntax error: {problem}",
             "fix the indentation or quoting on that line",
@@ -169,6 +251,9 @@ def parse_taxonomy(raw: Any, path: Path) -> Taxonomy:
         _check_fields(raw["scope"], SCOPE_FIELDS, path, scope_line, "`scope`")
     seen: dict[str, int | None] = {}
     raw["nodes"] = [_check_node(n, path, seen, line) for n in raw["nodes"]]
+    for key in ("name", "description"):
+        if isinstance(raw.get(key), str):
+            raw[key] = strip_controls(raw[key])
     if not str(raw.get("name") or "").strip():
         raise TaxonomyError(f"{where(path, line)}: the taxonomy needs a non-empty `name`")
     try:
@@ -188,7 +273,14 @@ def _check_fields(d: dict[str, Any], allowed: set[str], path: Path, line: int | 
         )
 
 
-def _check_node(d: Any, path: Path, seen: dict[str, int | None], parent_line: int | None) -> Any:
+def _check_node(
+    d: Any, path: Path, seen: dict[str, int | None], parent_line: int | None, depth: int = 1
+) -> Any:
+    if depth > MAX_DEPTH:
+        raise TaxonomyError(
+            f"{where(path, parent_line)}: the taxonomy is more than {MAX_DEPTH} levels deep",
+            "merge the deepest levels into their parents",
+        )
     if not isinstance(d, dict):
         raise TaxonomyError(
             f"{where(path, parent_line)}: each node must be a mapping with `id` and `name`, got {d!r}"
@@ -202,6 +294,8 @@ def _check_node(d: Any, path: Path, seen: dict[str, int | None], parent_line: in
     if node_id is None or not str(node_id).strip():
         raise TaxonomyError(f"{where(path, line)}: {label} has no `id`", "give every node an id")
     node_id = d["id"] = str(node_id).strip()
+    if not node_id.isprintable() or len(node_id) > 200:
+        raise TaxonomyError(f"{where(path, line)}: node id {node_id[:60]!r} is not one short line of text")
     if node_id in seen:
         raise TaxonomyError(
             f"{where(path, line)}: duplicate node id `{node_id}` (first at line {seen[node_id]})",
@@ -210,12 +304,15 @@ def _check_node(d: Any, path: Path, seen: dict[str, int | None], parent_line: in
     seen[node_id] = line
     if not str(d.get("name") or "").strip():
         raise TaxonomyError(f"{where(path, line)}: node `{node_id}` has an empty `name`")
+    for key in ("name", "description"):
+        if isinstance(d.get(key), str):
+            d[key] = strip_controls(d[key])
     for key in ("keywords", "examples"):
         if key in d and d[key] is not None and not isinstance(d[key], list):
             raise TaxonomyError(f"{where(path, line)}: node `{node_id}`: `{key}` must be a list")
-        d[key] = [str(x) for x in d.get(key) or []]
+        d[key] = [strip_controls(str(x)) for x in d.get(key) or []]
     children = d.get("children") or []
     if not isinstance(children, list):
         raise TaxonomyError(f"{where(path, line)}: node `{node_id}`: `children` must be a list")
-    d["children"] = [_check_node(c, path, seen, line) for c in children]
+    d["children"] = [_check_node(c, path, seen, line, depth + 1) for c in children]
     return d

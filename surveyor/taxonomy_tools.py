@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from .errors import TaxonomyError
-from .taxonomy import parse_taxonomy
+from .taxonomy import load_yaml, parse_taxonomy
 
 KEEP = ("id", "name", "description", "keywords", "examples")
 
@@ -33,7 +33,7 @@ def _node(raw: Any, facets: set[str], path: Path) -> dict[str, Any]:
 def convert(path: Path, facets: list[str], name: str | None = None) -> str:
     """Read a foreign taxonomy file and return surveyor taxonomy YAML (validated)."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise TaxonomyError(f"{path}: cannot read: {exc}") from exc
     nodes = (

@@ -1,10 +1,17 @@
-"""Small pure text helpers shared by importers, dedupe, the classifier and exports."""
+"""Small pure text helpers shared by importers, dedupe, the classifier and exports, and the checks
+third-party values pass where they enter (URLs, DOIs, arXiv ids and categories, dates, control
+characters).
+
+Input: strings. Output: strings, or None for a value that is not acceptable.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import unicodedata
+from datetime import date
+from urllib.parse import quote, urlsplit
 
 ARXIV_NEW = r"\d{4}\.\d{4,5}"
 ARXIV_OLD = r"[a-z\-]+(?:\.[A-Z]{2})?/\d{7}"
@@ -84,3 +91,80 @@ def untex(text: str) -> str:
     text = _TEX_SYMBOL.sub(lambda m: _TEX_SYMBOLS[m.group(1)], text)
     text = _INLINE_MATH.sub(lambda m: m.group(1).replace("{", "").replace("}", "").strip(), text)
     return _TEX_ESCAPED.sub(r"\1", text)
+
+
+# --- values from third parties: checked where they enter ------------------------------------------------
+# C0/C1 controls but tab and newline, DEL, bidirectional overrides and isolates (they reorder what a
+# reader sees), lone surrogates (unencodable: a JSON `"\ud800"` would crash the next write) and
+# the noncharacters U+FFFE/U+FFFF.
+_CONTROLS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff\ud800-\udfff]"
+)
+_URL_MAX = 2000
+_HOST = re.compile(r"^(?:[\w\-]+(?:\.[\w\-]+)*\.?|\[[0-9A-Fa-f:.]+\])$")
+_URL_SAFE = "!#$%&'()*+,/:;=?@[]~"  # RFC 3986 reserved and unreserved characters, `%` of existing escapes
+_DOI = re.compile(r"^10\.\d{4,9}/[^\s\"{}\\`^|]+$")
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
+_CATEGORY = re.compile(r"^[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]+(?:-[A-Za-z]+)*)?$")
+_ARXIV_BARE = re.compile(rf"^(?:{ARXIV_NEW}|{ARXIV_OLD})$")
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:[T ][0-9:.+\-Z]*)?$")
+
+
+def strip_controls(text: str) -> str:
+    """`text` without control characters (tab and newline kept), bidi overrides or lone surrogates."""
+    return _CONTROLS.sub("", text)
+
+
+def safe_url(url: object) -> str | None:
+    """The URL if it is an absolute http(s) URL with a plain host and no whitespace or control
+    characters (so no `javascript:`, no line breaks into Markdown), else None. Characters a URL may
+    not hold as such (braces, backslashes, quotes, `<>`, `^`, `|`, non-ASCII) come back
+    percent-encoded, so the result is inert in Markdown, LaTeX and BibTeX once `%` and `#` are."""
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    if not url or len(url) > _URL_MAX or any(c.isspace() or not c.isprintable() for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    host = parts.netloc if port is None else parts.netloc.rsplit(":", 1)[0]
+    if parts.scheme.lower() not in ("http", "https") or not _HOST.match(host):
+        return None
+    rest = url[len(parts.scheme) + 3 + len(parts.netloc) :]
+    return f"{parts.scheme.lower()}://{parts.netloc}{quote(rest, safe=_URL_SAFE)}"
+
+
+def clean_doi(doi: object) -> str | None:
+    """A DOI (`10.NNNN/suffix`, a doi.org URL or `doi:` prefix dropped), or None when it is not one."""
+    if not isinstance(doi, str):
+        return None
+    doi = _DOI_PREFIX.sub("", doi.strip())
+    return doi if len(doi) <= 300 and _DOI.match(doi) else None
+
+
+def is_category(text: object) -> bool:
+    """Whether `text` reads as an arXiv category (`cs.CV`, `hep-th`, `cond-mat.mes-hall`)."""
+    return isinstance(text, str) and len(text) <= 40 and bool(_CATEGORY.match(text))
+
+
+def is_arxiv_id(text: object) -> bool:
+    """Whether `text` is a bare arXiv id without version (`2401.00001`, `hep-th/9901001`)."""
+    return isinstance(text, str) and bool(_ARXIV_BARE.match(text))
+
+
+def clean_date(text: object) -> str | None:
+    """An ISO date (`2024`, `2024-05`, `2024-05-17`, a timestamp) that names a real day, else None."""
+    if not isinstance(text, str):
+        return None
+    m = _DATE.match(text.strip())
+    if not m:
+        return None
+    year, month, day = int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1)
+    try:
+        date(year, month, day)
+    except ValueError:
+        return None
+    return text.strip() if 1000 <= year <= 2999 else None

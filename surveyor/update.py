@@ -5,7 +5,9 @@ Input: the workspace (its configured files and arXiv queries). Output: the regen
 `output/CHANGES.md` — the new papers per section with their confidence, the ones needing review,
 and the run's cost — written only when there are new papers, so an update that finds nothing
 changes no file. Only papers without a label are classified; the list's own (human) labels are the
-examples the classifiers learn from, and are never touched.
+examples the classifiers learn from, and are never touched. CHANGES.md becomes the body of a pull
+request a bot posts: every piece of third-party text in it (titles, section names, the model's
+reasons, error messages) goes through `escape.pr_text`, so it cannot ping, link or render.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .classify.runner import ClassifyReport, Progress, classify_workspace, rekey
-from .export.awesome import md_escape, place
+from .escape import md_url, pr_code, pr_text
+from .export.awesome import place
 from .models import Paper
 from .review import review_reason
 from .store import Workspace, atomic_write_text, effective_labels
@@ -42,7 +45,7 @@ def changes_text(ws: Workspace, new: list[str], report: ClassifyReport) -> str:
     taxonomy = ws.taxonomy
     fresh = {pid: labels[pid] for pid in new if pid in labels}
     placement = place(taxonomy, papers, fresh)
-    names = {n.id: n.name for n in taxonomy.iter_nodes()}
+    names = {n.id: pr_text(n.name) for n in taxonomy.iter_nodes()}
     cutoff = ws.config.classify.review_below
     out = [f"## {len(new)} new papers", ""]
     for node in taxonomy.iter_nodes():
@@ -50,30 +53,31 @@ def changes_text(ws: Workspace, new: list[str], report: ClassifyReport) -> str:
         if not members:
             continue
         path = " › ".join(names[a] for a in taxonomy.ancestors(node.id))
-        out += [f"### {md_escape(path)}", ""]
+        out += [f"### {path}", ""]
         for pid in sorted(members):
             rec, paper = fresh[pid], papers[pid]
             conf = max(lab.confidence for lab in rec.labels if lab.node == node.id)
             also = [names[lab.node] for lab in rec.labels if lab.node != node.id and lab.node in names]
-            title = (
-                f"[{md_escape(paper.display_title)}]({paper.url})"
-                if paper.url
-                else md_escape(paper.display_title)
-            )
+            title, url = pr_text(paper.display_title), md_url(paper.url)
+            title = f"[{title}]({url})" if url else title
             line = f"- {title} — confidence {conf:.2f}" + (f"; also under {', '.join(also)}" if also else "")
             out.append(line + (" — **needs review**" if review_reason(rec, cutoff) else ""))
         out.append("")
     left_out = [pid for pid in new if pid in fresh and fresh[pid].out_of_scope]
     if left_out:
         out += ["### Left out (out of scope)", ""]
-        out += [f"- {md_escape(papers[pid].display_title)}: {fresh[pid].reason}" for pid in left_out] + [""]
+        for pid in left_out:
+            out.append(f"- {pr_text(papers[pid].display_title)}: {pr_text(fresh[pid].reason or '')}")
+        out.append("")
     unlabelled = [pid for pid in new if pid not in fresh]
     if unlabelled:
         out += ["### Not classified (no title or abstract yet)", ""]
-        out += [f"- {md_escape(papers[pid].display_title)}" for pid in unlabelled] + [""]
+        out += [f"- {pr_text(papers[pid].display_title)}" for pid in unlabelled] + [""]
     review = [(pid, why) for pid in sorted(fresh) if (why := review_reason(fresh[pid], cutoff))]
     out += ["### Needs review", ""]
-    out += [f"- `{pid}` {md_escape(papers[pid].display_title)}: {why}" for pid, why in review] or ["None."]
+    out += [
+        f"- {pr_code(pid)} {pr_text(papers[pid].display_title)}: {pr_text(why)}" for pid, why in review
+    ] or ["None."]
     out += [
         "",
         "To move a paper, edit its line in `data/decisions.jsonl` in this pull request (or run "
@@ -81,7 +85,7 @@ def changes_text(ws: Workspace, new: list[str], report: ClassifyReport) -> str:
         "",
         "### Cost",
         "",
-        f"{report.backend} ({report.model}): {report.classified} papers classified, "
+        f"{pr_text(report.backend)} ({pr_text(report.model)}): {report.classified} papers classified, "
         f"{report.requests} requests, ${report.cost:.4f}.",
         "",
     ]

@@ -255,7 +255,7 @@ def test_github_workflow_passes_actionlint(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     workflow = repo / ".github" / "workflows" / "surveyor-update.yml"
     text = workflow.read_text()
-    assert "working-directory: lists/video" in text and "surveyor update" in text
+    assert 'working-directory: "lists/video"' in text and "surveyor update" in text
     assert "secrets.SURVEYOR_API_KEY" in text and "SURVEYOR_BACKEND=offline" in text
     cmd = actionlint_command()
     assert cmd

@@ -2,7 +2,8 @@
 
 Input: taxonomy, paper, few-shot examples, templates. Output: chat messages (the system message is
 a stable prefix, byte-identical for every paper), the reply's JSON schema, and a `Verdict` from a
-reply — or a `ReplyError` saying what was wrong, to send back once.
+reply — or a `ReplyError` saying what was wrong, to send back once. A verdict on a paper whose
+text, or whose reply, addresses the model (`guard.py`) is flagged for review.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ..models import PAPER_TYPES, Label, Paper, PaperType, Verdict
 from ..resources import shipped_dir
 from ..taxonomy import Node, Taxonomy
 from .base import Example
+from .guard import injection_flag
 
 SYSTEM = "classify_system.md"
 USER = "classify_user.md"
@@ -196,8 +198,11 @@ def to_verdict(data: Any, paper: Paper, taxonomy: Taxonomy) -> Verdict:
         )
         for lab in reply.labels
     ]
+    # text addressed to the model, in the paper or echoed in the reply: a human decides first
+    flag = injection_flag(paper.title, paper.abstract, reply.reason, *(lab.evidence for lab in labels))
     return Verdict(
         labels=[] if reply.out_of_scope else labels,
+        flag=flag,
         out_of_scope=reply.out_of_scope,
         reason=(reply.reason or "the model gave no reason") if reply.out_of_scope else None,
         paper_type=reply.paper_type,

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..escape import md_escape, md_url, mermaid_id, mermaid_text
 from ..models import Classification, Paper
 from ..taxonomy import Node, Taxonomy
 
@@ -30,19 +31,8 @@ BEGIN = "<!-- surveyor:begin -->"
 END = "<!-- surveyor:end -->"
 BADGE = "[![Awesome](https://awesome.re/badge.svg)](https://awesome.re)"
 STYLES = ("bullets", "table")
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
-_REPEATED = re.compile(r"([!~,·?！～，？])(?=\1)")  # awesome-lint's no-repeat-punctuation set
 _GITHUB_REPO = re.compile(r"^https?://github\.com/([\w.\-]+)/([\w.\-]+?)(?:\.git)?/?$")
-
-
-def md_escape(text: str) -> str:
-    """Escape Markdown specials so a title renders as written (and lints: no doubled `!!`/`??`,
-    straight double quotes balanced)."""
-    text = re.sub(r"\s+", " ", text).strip()
-    text = _REPEATED.sub("\\1\u200b", text)
-    if text.count('"') % 2:
-        text = text.replace('"', "″")  # an unpaired quote would read as unbalanced punctuation
-    return _MD_SPECIAL.sub(r"\\\1", text)
+__all__ = ["md_escape"]  # re-exported: callers import it from here
 
 
 def slug(heading: str) -> str:
@@ -89,18 +79,18 @@ def paper_year(paper: Paper) -> int | None:
     return int(date[:4]) if date else None
 
 
-def _url(url: str) -> str:
-    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
-
-
 def code_cell(url: str) -> str:
-    """A code link: a GitHub stars badge for GitHub repositories, else a plain `Code` link."""
-    m = _GITHUB_REPO.match(url)
+    """A code link: a GitHub stars badge for GitHub repositories, else a plain `Code` link; nothing
+    for a URL that is not plain http(s)."""
+    dest = md_url(url)
+    if not dest:
+        return ""
+    m = _GITHUB_REPO.match(dest)
     if m:
         owner, repo = m.groups()
         badge = f"https://img.shields.io/github/stars/{owner}/{repo}?style=social"
-        return f"[![Stars]({badge})]({_url(url)})"
-    return f"[Code]({_url(url)})"
+        return f"[![Stars]({badge})]({dest})"
+    return f"[Code]({dest})"
 
 
 def venue_year(paper: Paper) -> str:
@@ -122,12 +112,13 @@ class Placement:
 
 def place(taxonomy: Taxonomy, papers: dict[str, Paper], labels: dict[str, Classification]) -> Placement:
     """Each listed paper's home is its most confident label (deeper, then earlier in the taxonomy, on
-    ties); out-of-scope and failed records are left out."""
+    ties); out-of-scope and failed records are left out, and so are machine records flagged for a
+    human (text addressed to the model) until one decides."""
     order = {node.id: i for i, node in enumerate(taxonomy.iter_nodes())}
     out = Placement()
     for pid in sorted(labels):
         rec = labels[pid]
-        if pid not in papers or rec.out_of_scope or rec.status == "failed":
+        if pid not in papers or rec.out_of_scope or rec.status == "failed" or (rec.flag and not rec.is_human):
             continue
         best: dict[str, float] = {}
         for lab in rec.labels:
@@ -168,10 +159,11 @@ class _Doc:
         self.linked: set[str] = set()
 
     def link(self, text: str, url: str | None) -> str:
-        if not url or url in self.linked:
+        dest = md_url(url)
+        if not url or not dest or url in self.linked:
             return text
         self.linked.add(url)
-        return f"[{text}]({_url(url)})"
+        return f"[{text}]({dest})"
 
 
 def render_body(
@@ -210,7 +202,7 @@ def render_body(
         if opts.mindmap:
             lines += [*mindmap(taxonomy, title or taxonomy.name), ""]
         if opts.chart:
-            lines += [f"![Papers per year and top-level section]({_url(opts.chart)})", ""]
+            lines += [f"![Papers per year and top-level section]({_local_path(opts.chart)})", ""]
     names = {n.id: heading_text(n.name) for n in taxonomy.iter_nodes()}
     for node in taxonomy.nodes:
         lines += _section(node, 2, placement, papers, names, opts, doc)
@@ -227,18 +219,18 @@ def render_body(
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).rstrip() + "\n"
 
 
+def _local_path(path: str) -> str:
+    """A relative path as a link destination (spaces and parentheses encoded)."""
+    return path.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+
+
 def mindmap(taxonomy: Taxonomy, title: str) -> list[str]:
     """The taxonomy as a Mermaid mind map (GitHub renders ```mermaid blocks)."""
-
-    def label(text: str) -> str:
-        clean = re.sub(r"[\"`()\[\]{}]", "", text).strip() or "node"
-        return f'"{clean}"'
-
-    out = ["```mermaid", "mindmap", f"  root(({label(title)[1:-1]}))"]
+    out = ["```mermaid", "mindmap", f"  root(({mermaid_text(title)}))"]
 
     def walk(nodes: Iterable[Node], depth: int) -> None:
         for node in nodes:
-            out.append(f"{'  ' * depth}{node.id.replace('.', '_').replace('-', '_')}[{label(node.name)}]")
+            out.append(f'{"  " * depth}{mermaid_id(node.id)}["{mermaid_text(node.name)}"]')
             walk(node.children, depth + 1)
 
     walk(taxonomy.nodes, 2)
@@ -255,8 +247,8 @@ def _section(
     doc: _Doc,
 ) -> list[str]:
     out = ["", f"{'#' * min(level, 6)} {names[node.id]}", ""]
-    if node.description:
-        out += [node.description.strip(), ""]
+    if node.description.strip():
+        out += [md_escape(node.description), ""]
     members = sorted(
         (papers[pid] for pid in placement.members.get(node.id, [])),
         key=lambda p: sort_key(p, opts.newest_first),
@@ -285,13 +277,13 @@ def paper_bullet(paper: Paper, home: str | None, doc: _Doc) -> str:
         line = f"- {head}" + (f" - {facts}." if facts else "")
     extras = []
     code = paper.links.get("code")
-    if code and code not in doc.linked:
+    if code and code not in doc.linked and code_cell(code):
         doc.linked.add(code)
         extras.append(code_cell(code))
     project = paper.links.get("project")
-    if project and project not in doc.linked:
+    if project and project not in doc.linked and md_url(project):
         doc.linked.add(project)
-        extras.append(f"[Project]({_url(project)})")
+        extras.append(f"[Project]({md_url(project)})")
     return " ".join([line, *extras])
 
 
@@ -362,8 +354,8 @@ def render_readme(title: str, description: str, body: str, existing: str | None 
         before, rest = existing.split(BEGIN, 1)
         after = rest.split(END, 1)[1]
         return before + block.rstrip("\n") + after
-    intro = f"> {description.strip()}\n\n" if description.strip() else ""
-    return f"# {title_case(title)} {BADGE}\n\n{intro}{block}"
+    intro = f"> {md_escape(description)}\n\n" if description.strip() else ""
+    return f"# {md_escape(title_case(title)) or 'Awesome Papers'} {BADGE}\n\n{intro}{block}"
 
 
 _SMALL_WORDS = frozenset("a an and as at but by for in nor of on or per the to via vs with".split())
@@ -386,8 +378,8 @@ def contributing_text(title: str) -> str:
     """The contributing guide awesome-lint wants beside the README."""
     return (
         "# Contribution Guidelines\n\n"
-        f"{title} is generated by surveyor from the data files of its workspace: edit those files,\n"
-        "not the generated part of the README.\n\n"
+        f"{md_escape(title)} is generated by surveyor from the data files of its workspace: edit those\n"
+        "files, not the generated part of the README.\n\n"
         "- To add a paper, add its arXiv id (or a BibTeX entry) to one of the workspace's sources and\n"
         "  open a pull request; the next run classifies it.\n"
         "- To move a paper, edit its line in `data/decisions.jsonl` (paper id, node ids, or out of scope);\n"

@@ -8,12 +8,11 @@ line per category–benchmark pair whose width is the number of papers linking t
 
 from __future__ import annotations
 
-import re
 from collections import Counter
-from xml.sax.saxutils import escape
 
 import networkx as nx
 
+from ..escape import dot_string, mermaid_id, mermaid_text, xml_text
 from ..graph import ENTITY_KINDS, top_benchmarks
 
 COLORS = {
@@ -25,18 +24,14 @@ COLORS = {
 }
 
 
-def _dot_id(node: str) -> str:
-    return '"' + node.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def to_dot(graph: nx.MultiDiGraph) -> str:
     """Graphviz DOT: every node with its type and colour, every edge with its type."""
     lines = ["digraph surveyor {", "  rankdir=LR;", "  node [shape=box, style=rounded, fontsize=10];"]
     for node, data in sorted(graph.nodes(data=True)):
-        label = data.get("name", node).replace("\\", "\\\\").replace('"', '\\"')[:60]
-        lines.append(f'  {_dot_id(node)} [label="{label}", color="{COLORS.get(data["type"], "#000000")}"];')
+        label = dot_string(str(data.get("name", node))[:60])
+        lines.append(f'  {dot_string(node)} [label={label}, color="{COLORS.get(data["type"], "#000000")}"];')
     for u, v, data in sorted(graph.edges(data=True), key=lambda e: (e[0], e[1], e[2]["type"])):
-        lines.append(f'  {_dot_id(u)} -> {_dot_id(v)} [label="{data["type"]}"];')
+        lines.append(f"  {dot_string(u)} -> {dot_string(v)} [label={dot_string(data['type'])}];")
     return "\n".join([*lines, "}"]) + "\n"
 
 
@@ -58,20 +53,16 @@ def category_benchmark_counts(graph: nx.MultiDiGraph, top: int = 15) -> Counter[
     return counts
 
 
-def _mermaid_id(text: str) -> str:
-    return re.sub(r"\W", "_", text)
-
-
 def to_mermaid(graph: nx.MultiDiGraph, top: int = 15) -> str:
     """A Mermaid flowchart of categories and their most used benchmarks (edge label: papers)."""
     counts = category_benchmark_counts(graph, top)
     lines = ["flowchart LR"]
     for category in sorted({c for c, _ in counts}):
-        lines.append(f'  c_{_mermaid_id(category)}["{category}"]')
+        lines.append(f'  c_{mermaid_id(category)}["{mermaid_text(category)}"]')
     for bench in sorted({b for _, b in counts}):
-        lines.append(f'  b_{_mermaid_id(bench)}(["{bench}"])')
+        lines.append(f'  b_{mermaid_id(bench)}(["{mermaid_text(bench)}"])')
     for (category, bench), n in sorted(counts.items()):
-        lines.append(f"  c_{_mermaid_id(category)} -- {n} --> b_{_mermaid_id(bench)}")
+        lines.append(f"  c_{mermaid_id(category)} -- {n} --> b_{mermaid_id(bench)}")
     return "\n".join(lines) + "\n"
 
 
@@ -98,13 +89,13 @@ def to_svg(graph: nx.MultiDiGraph, top: int = 15) -> str:
     for category in categories:
         out.append(
             f'<text x="225" y="{y_cat[category] + 4:.1f}" text-anchor="end" fill="{COLORS["category"]}">'
-            f"{escape(category)}</text>"
+            f"{xml_text(category)}</text>"
         )
     used = Counter(b for (_, b), n in counts.items() for _ in range(n))
     for bench in benches:
         out.append(
             f'<text x="{width - 240}" y="{y_ben[bench] + 4:.1f}" fill="{COLORS["benchmark"]}">'
-            f"{escape(bench)} ({used[bench]})</text>"
+            f"{xml_text(bench)} ({used[bench]})</text>"
         )
     return "\n".join([*out, "</svg>"]) + "\n"
 

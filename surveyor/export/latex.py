@@ -2,121 +2,29 @@
 each with its description and its papers cited, and `references.bib` with stable readable keys.
 
 Input: taxonomy, papers, effective labels. Output: the two files' text (deterministic). Every field
-is escaped for LaTeX; characters pdfLaTeX cannot typeset are transliterated.
+is escaped through `surveyor.escape` (LaTeX text, BibTeX values, URLs); identifiers that do not read
+as what they claim to be (an arXiv id or category, a DOI) are left out of the entry.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from anyascii import anyascii
-
+from ..escape import bib_url, bib_value, tex_escape, tex_label
 from ..extract.papers import title_name
 from ..models import Classification, Paper
 from ..taxonomy import Node, Taxonomy
-from ..text import fold
+from ..text import fold, is_arxiv_id, is_category
 from .awesome import group_by_node, paper_year, sort_key
 
 if TYPE_CHECKING:
     from ..graph import BenchmarkRow
 
-_SPECIALS = {
-    "\\": r"\textbackslash{}",
-    "{": r"\{",
-    "}": r"\}",
-    "$": r"\$",
-    "&": r"\&",
-    "#": r"\#",
-    "%": r"\%",
-    "_": r"\_",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-    "<": r"\textless{}",
-    ">": r"\textgreater{}",
-    "|": r"\textbar{}",
-}
-_UNICODE = {
-    "–": "--",
-    "—": "---",
-    "‘": "`",
-    "’": "'",
-    "“": "``",
-    "”": "''",
-    "…": r"\ldots{}",
-    "×": r"$\times$",
-    "→": r"$\rightarrow$",
-    "←": r"$\leftarrow$",
-    "≤": r"$\leq$",
-    "≥": r"$\geq$",
-    "±": r"$\pm$",
-    "°": r"$^\circ$",
-    "·": r"$\cdot$",
-    "∑": r"$\sum$",
-    "∞": r"$\infty$",
-    "≈": r"$\approx$",
-    "•": r"$\bullet$",
-    "∼": r"$\sim$",
-    "α": r"$\alpha$",
-    "β": r"$\beta$",
-    "γ": r"$\gamma$",
-    "δ": r"$\delta$",
-    "ε": r"$\epsilon$",
-    "θ": r"$\theta$",
-    "λ": r"$\lambda$",
-    "μ": r"$\mu$",
-    "π": r"$\pi$",
-    "σ": r"$\sigma$",
-    "τ": r"$\tau$",
-    "φ": r"$\phi$",
-    "ω": r"$\omega$",
-    "Δ": r"$\Delta$",
-    "Σ": r"$\Sigma$",
-    "²": r"\textsuperscript{2}",
-    "³": r"\textsuperscript{3}",
-    "\u00a0": "~",
-}
 _KEY_STOP = frozenset("a an the of for and on in with to from towards toward via is are do does can".split())
 JOURNALS = frozenset({"TIP", "TPAMI", "IJCV", "TMM", "TCSVT", "TMLR", "JMLR", "ACM Computing Surveys"})
-
-
-_GREEK_CAPITALS = {"Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"}
-_GREEK_LATIN = {"Alpha": "A", "Beta": "B", "Epsilon": "E", "Zeta": "Z", "Eta": "H", "Iota": "I", "Kappa": "K"}
-_GREEK_LATIN |= {"Mu": "M", "Nu": "N", "Omicron": "O", "Rho": "P", "Tau": "T", "Chi": "X", "omicron": "o"}
-
-
-def _greek(char: str) -> str | None:
-    """A Greek letter as math (`$\\Psi$`), or the Latin letter it looks like where TeX has no command."""
-    m = re.fullmatch(r"GREEK (CAPITAL|SMALL) LETTER (\w+)", unicodedata.name(char, ""))
-    if not m:
-        return None
-    name = m.group(2).capitalize() if m.group(1) == "CAPITAL" else m.group(2).lower()
-    if name in _GREEK_LATIN:
-        return _GREEK_LATIN[name]
-    if m.group(1) == "CAPITAL" and name not in _GREEK_CAPITALS:
-        return None
-    return f"$\\{'varsigma' if name == 'final' else name}$"
-
-
-def tex_escape(text: str) -> str:
-    """Escape LaTeX specials and transliterate what pdfLaTeX (T1, utf8) cannot typeset."""
-    out = []
-    for char in unicodedata.normalize("NFC", text):
-        if char in _SPECIALS:
-            out.append(_SPECIALS[char])
-        elif char in _UNICODE:
-            out.append(_UNICODE[char])
-        elif ord(char) < 0x250 and (char.isprintable() or char == " "):
-            out.append(char)  # ASCII and Latin-1/Extended-A: utf8 inputenc with T1 handles these
-        elif greek := _greek(char):
-            out.append(greek)
-        else:  # Cyrillic, CJK, symbols: transliterated (pdfLaTeX's T1 fonts have no glyphs for them)
-            ascii_form = anyascii(char)
-            out.append(tex_escape(ascii_form) if ascii_form and ascii_form != char else "")
-    return re.sub(r"\s+", " ", "".join(out)).strip()
 
 
 def _lastname(author: str) -> str:
@@ -169,29 +77,34 @@ def _suffixes() -> Iterator[str]:
             yield first + second
 
 
+_PLAIN_DOI = re.compile(r"10\.\d{4,9}/[^\s{}\\%#~^&$_\"]+")  # a DOI that needs no escaping
+
+
 def bib_entry(paper: Paper, key: str) -> str:
     """One BibTeX entry: @misc for preprints, @inproceedings/@article for published papers."""
-    fields: list[tuple[str, str]] = [("title", "{" + tex_escape(paper.display_title) + "}")]
+    fields: list[tuple[str, str]] = [("title", "{" + bib_value(paper.display_title) + "}")]
     if paper.authors:
-        fields.append(("author", " and ".join(tex_escape(a) for a in paper.authors)))
+        fields.append(("author", " and ".join(bib_value(a) for a in paper.authors)))
     else:  # BibTeX styles sort by author, else by `key`
-        fields.append(("key", tex_escape(paper.display_title)))
+        fields.append(("key", bib_value(paper.display_title)))
     if paper_year(paper):
         fields.append(("year", str(paper_year(paper))))
     kind = "misc"
     if paper.venue and paper.authors:
         kind = "article" if paper.venue in JOURNALS else "inproceedings"
-        fields.append(("journal" if kind == "article" else "booktitle", tex_escape(paper.venue)))
+        fields.append(("journal" if kind == "article" else "booktitle", bib_value(paper.venue)))
     elif paper.venue:  # those entry types require authors; no listing we read gives them
-        fields.append(("howpublished", tex_escape(paper.venue)))
-    if paper.arxiv_id:
+        fields.append(("howpublished", bib_value(paper.venue)))
+    if paper.arxiv_id and is_arxiv_id(paper.arxiv_id):
         fields += [("eprint", paper.arxiv_id), ("archivePrefix", "arXiv")]
-        if paper.categories:
-            fields.append(("primaryClass", paper.categories[0]))
+        category = next((c for c in paper.categories if is_category(c)), None)
+        if category:
+            fields.append(("primaryClass", category))
     if paper.doi:
-        fields.append(("doi", tex_escape(paper.doi)))
-    if paper.url:
-        fields.append(("url", paper.url.replace("%", r"\%").replace("#", r"\#")))
+        fields.append(("doi", paper.doi if _PLAIN_DOI.fullmatch(paper.doi) else bib_value(paper.doi)))
+    url = bib_url(paper.url)
+    if url:
+        fields.append(("url", url))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@{kind}{{{key},\n{body}\n}}\n"
 
@@ -362,7 +275,7 @@ def benchmark_table(
 
 def _node_tex(node: Node, depth: int, groups: dict[str, list[Paper]], keys: dict[str, str]) -> list[str]:
     level = _LEVELS[min(depth, len(_LEVELS) - 1)]
-    out = ["", rf"\{level}{{{tex_escape(node.name)}}}", rf"\label{{sec:{_label(node.id)}}}"]
+    out = ["", rf"\{level}{{{tex_escape(node.name)}}}", rf"\label{{sec:{tex_label(node.id)}}}"]
     if node.description:
         out += ["", tex_escape(node.description)]
     members = sorted(groups.get(node.id, []), key=lambda p: sort_key(p, True))
@@ -373,7 +286,3 @@ def _node_tex(node: Node, depth: int, groups: dict[str, list[Paper]], keys: dict
     for child in node.children:
         out += _node_tex(child, depth + 1, groups, keys)
     return out
-
-
-def _label(node_id: str) -> str:
-    return re.sub(r"[^A-Za-z0-9:.\-]", "-", node_id)

@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import SurveyorError
+from ..taxonomy import load_yaml
 from ..text import fold, sentences
 
 SHIPPED = Path(__file__).with_name("benchmarks.yaml")
@@ -204,7 +205,7 @@ def phrase_names(sentence: str, text: str = "") -> list[str]:
 def load_entries(path: Path, source: str) -> list[Entry]:
     """Read a benchmarks.yaml list of `{name, kind, aliases}`."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        raw = load_yaml(path.read_text(encoding="utf-8")) or []
     except yaml.YAMLError as exc:
         raise SurveyorError(f"{path}: YAML syntax error: {exc}", "fix that file") from exc
     if not isinstance(raw, list):

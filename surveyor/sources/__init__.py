@@ -39,6 +39,8 @@ def detect_format(path: Path, head: str) -> str:
         return bibtex.FORMAT
     if suffix in (".csv", ".tsv"):
         return csvfile.FORMAT
+    if suffix in (".jsonl", ".ndjson"):
+        return jsonl.FORMAT
     if start == "[" or (start == "{" and '"paper"' in head[:2000] and "\n{" not in head.strip()[:2000]):
         return hf_daily.FORMAT
     if start == "{" and '"submitter"' in head[:3000] and '"versions"' in head[:5000]:
@@ -80,12 +82,23 @@ def parse_file(path: Path, display: str, fmt: str | None = None, filters: Filter
     """Read and parse one listing; `display` is the path recorded in each paper's sources."""
     if not path.is_file():
         raise InputError(f"file not found: {path}", "check the path (relative to the workspace)")
-    fmt = fmt or detect_format(path, _head(path))
-    if fmt in STREAMED:
-        return snapshot.parse_path(path, display, filters or Filters())
-    if fmt not in FORMATS:
+    if fmt is not None and fmt not in FORMATS and fmt not in STREAMED:
         raise InputError(f"unknown format `{fmt}` for {path}", f"use one of: {', '.join(ALL_FORMATS)}")
-    text, notes = read_text(path)
-    parsed = FORMATS[fmt](text, display)
+    try:
+        fmt = fmt or detect_format(path, _head(path))
+        if fmt in STREAMED:
+            return snapshot.parse_path(path, display, filters or Filters())
+        text, notes = read_text(path)
+        parsed = FORMATS[fmt](text, display)
+    except OSError as exc:
+        raise InputError(
+            f"cannot read {path}: {exc.strerror or exc}", "check the file and its permissions"
+        ) from exc
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError) as exc:
+        # a reader's last line of defence: the file is not imported, nothing already imported is touched
+        raise InputError(
+            f"{path}: the {fmt} reader cannot read this file ({type(exc).__name__}: {str(exc)[:120]})",
+            f"check that it is a {fmt} listing, or name its format with --format",
+        ) from exc
     parsed.skipped = notes + parsed.skipped
     return parsed

@@ -5,7 +5,7 @@ Input: the file's text. Output: untitled papers, one per abstract line.
 
 from __future__ import annotations
 
-from .base import Parsed, Skip, make_paper
+from .base import Parsed, Skip
 
 FORMAT = "abstracts"
 PREFIX = "abstract:"
@@ -23,5 +23,5 @@ def parse(text: str, file: str) -> Parsed:
         if len(body) < 40:
             out.skipped.append(Skip(number, f"too short to be an abstract: {body[:40]!r}"))
             continue
-        out.papers.append(make_paper(file, FORMAT, number, abstract=body))
+        out.add(file, number, abstract=body)
     return out

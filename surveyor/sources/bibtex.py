@@ -11,7 +11,7 @@ import re
 import bibtexparser
 
 from ..text import clean_space
-from .base import Parsed, Skip, make_paper
+from .base import Parsed, Skip
 
 FORMAT = "bibtex"
 _ACCENTS = {
@@ -55,21 +55,18 @@ def parse(text: str, file: str) -> Parsed:
             continue
         venue = f.get("booktitle") or f.get("journal")
         year = f.get("year", "")
-        out.papers.append(
-            make_paper(
-                file,
-                FORMAT,
-                (entry.start_line or 0) + 1,
-                title=f.get("title"),
-                abstract=f.get("abstract"),
-                url=url or None,
-                arxiv_id=eprint,
-                authors=[a.strip() for a in re.split(r"\s+and\s+", f.get("author", "")) if a.strip()],
-                year=int(year) if year.isdigit() else None,
-                venue=venue if venue and "arxiv" not in venue.lower() else None,
-                doi=f.get("doi"),
-                bibkey=entry.key,
-                links={"code": f.get("code")} if f.get("code") else None,
-            )
+        out.add(
+            file,
+            (entry.start_line or 0) + 1,
+            title=f.get("title"),
+            abstract=f.get("abstract"),
+            url=url or None,
+            arxiv_id=eprint,
+            authors=[a.strip() for a in re.split(r"\s+and\s+", f.get("author", "")) if a.strip()],
+            year=int(year) if year.isdecimal() and len(year) == 4 else None,
+            venue=venue if venue and "arxiv" not in venue.lower() else None,
+            doi=f.get("doi"),
+            bibkey=entry.key,
+            links={"code": f.get("code")} if f.get("code") else None,
         )
     return out

@@ -10,7 +10,7 @@ import html
 import re
 
 from ..text import clean_space
-from .base import Parsed, Skip, make_paper
+from .base import Parsed, Skip
 from .venue import venue_from_comment
 
 FORMAT = "daily-readme"
@@ -64,20 +64,17 @@ def parse(text: str, file: str) -> Parsed:
         venue = venue_from_comment(comment)
         code = _CODE.search(comment or "")
         date = cells[1] if _DATE.match(cells[1]) else None
-        out.papers.append(
-            make_paper(
-                file,
-                FORMAT,
-                number,
-                title=_unmark(m.group("title")),
-                url=m.group("url"),
-                abstract=_details_text(cells[2]) or None,
-                section=section,
-                comment=comment,
-                updated=date,
-                venue=venue[0] if venue else None,
-                year=(venue[1] if venue and venue[1] else None),
-                links={"code": code.group(0)} if code else None,
-            )
+        out.add(
+            file,
+            number,
+            title=_unmark(m.group("title")),
+            url=m.group("url"),
+            abstract=_details_text(cells[2]) or None,
+            section=section,
+            comment=comment,
+            updated=date,
+            venue=venue[0] if venue else None,
+            year=(venue[1] if venue and venue[1] else None),
+            links={"code": code.group(0)} if code else None,
         )
     return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .base import Parsed, Skip, make_paper
+from .base import Parsed, Skip
 
 FORMAT = "hf-listing"
 _GLUED_CHROME = re.compile(r"^(Subscribe|Daily Papers|new)(?=[A-Z0-9])")
@@ -37,13 +37,13 @@ def parse(text: str, file: str) -> Parsed:
             start = pending[0] if pending else number
             if title is None:
                 out.skipped.append(Skip(number, "abstract without a title line: kept, untitled"))
-            out.papers.append(make_paper(file, FORMAT, start, title=title, abstract=line))
+            out.add(file, start, title=title, abstract=line)
             pending, seen_paper = None, True
             continue
         line = _GLUED_CHROME.sub("", line)
         if pending is not None:
             _drop_title(out, pending, seen_paper, file)
-        if _CHROME.match(line):
+        if _CHROME.match(line) or not any(c.isalnum() for c in line):
             out.skipped.append(Skip(number, f"page text: {line[:60]!r}"))
             pending = None
         else:
@@ -60,5 +60,5 @@ def _drop_title(out: Parsed, pending: tuple[int, str], seen_paper: bool, file: s
         out.skipped.append(Skip(number, f"page text: {title[:60]!r}"))
         return
     out.read += 1
-    out.skipped.append(Skip(number, "title without an abstract: kept, title only"))
-    out.papers.append(make_paper(file, FORMAT, number, title=title))
+    if out.add(file, number, title=title):
+        out.skipped.append(Skip(number, "title without an abstract: kept, title only"))

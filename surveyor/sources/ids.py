@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from ..text import ARXIV_ID_RE, ARXIV_URL_RE
-from .base import Parsed, Skip, make_paper
+from .base import Parsed, Skip
 
 FORMAT = "ids"
 
@@ -28,7 +28,7 @@ def parse(text: str, file: str) -> Parsed:
             out.skipped.append(Skip(number, f"not an arXiv id or URL: {first[:40]!r}"))
             continue
         title = re.sub(r"^[\s\-–:|]+", "", rest).strip() or None
-        out.papers.append(make_paper(file, FORMAT, number, title=title, arxiv_id=m.group(0)))
+        out.add(file, number, title=title, arxiv_id=m.group(0))
     return out
 
 

@@ -11,9 +11,7 @@ import json
 import re
 from typing import Any
 
-from pydantic import ValidationError
-
-from .base import Parsed, Skip, make_paper
+from .base import Parsed, Skip, load_json
 
 FORMAT = "jsonl"
 
@@ -26,28 +24,42 @@ def parse(text: str, file: str) -> Parsed:
             continue
         out.read += 1
         try:
-            obj = json.loads(line)
+            obj = load_json(line)
         except json.JSONDecodeError as exc:
             out.skipped.append(Skip(number, f"not valid JSON ({exc.msg} at column {exc.colno})"))
+            continue
+        except ValueError as exc:
+            out.skipped.append(Skip(number, str(exc)))
             continue
         if not isinstance(obj, dict):
             out.skipped.append(Skip(number, "not a JSON object"))
             continue
         try:
-            out.papers.append(make_paper(file, FORMAT, number, **_fields(obj)))
-        except (ValidationError, ValueError, TypeError) as exc:
-            out.skipped.append(Skip(number, _reason(exc)))
+            fields = _fields(obj)
+        except ValueError as exc:
+            out.skipped.append(Skip(number, str(exc)))
+            continue
+        out.add(file, number, **fields)
     return out
 
 
 def _fields(obj: dict[str, Any]) -> dict[str, Any]:
+    """The paper fields of one record (by their common names); ValueError for a field whose type
+    makes no sense (a list for a title, an object for the authors)."""
+
     def text(key: str) -> str | None:
         value = obj.get(key)
-        return str(value) if value not in (None, "") else None
+        if value in (None, "") or isinstance(value, bool):
+            return None
+        if not isinstance(value, (str, int, float)):
+            raise ValueError(f"`{key}` is a {type(value).__name__}, not text")
+        return str(value)
 
     authors = obj.get("authors") or []
     if isinstance(authors, str):
         authors = [a.strip() for a in re.split(r",| and ", authors) if a.strip()]
+    if not isinstance(authors, list):
+        raise ValueError(f"`authors` is a {type(authors).__name__}, not a list of names")
     date = text("published") or text("date")
     year = obj.get("year")
     return {
@@ -55,9 +67,9 @@ def _fields(obj: dict[str, Any]) -> dict[str, Any]:
         "abstract": text("abstract"),
         "url": text("arxiv_url") or text("url"),
         "arxiv_id": text("arxiv_id") or text("arxiv") or text("eprint"),
-        "authors": [str(a) for a in authors],
+        "authors": [str(a) for a in authors if isinstance(a, (str, int, float))],
         "published": date if date and re.match(r"^\d{4}-\d{2}(-\d{2})?$", date) else None,
-        "year": int(str(year)) if str(year or "").isdigit() else _year_of(date),
+        "year": int(str(year)) if str(year or "").isdecimal() else _year_of(date),
         "venue": text("venue") if (text("venue") or "").lower() != "arxiv" else None,
         "doi": text("doi"),
         "links": {"code": text("code_url") or text("code")},
@@ -67,10 +79,3 @@ def _fields(obj: dict[str, Any]) -> dict[str, Any]:
 def _year_of(date: str | None) -> int | None:
     m = re.search(r"(19|20)\d{2}", date or "")
     return int(m.group(0)) if m else None
-
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        err = exc.errors()[0]
-        return f"{'.'.join(str(p) for p in err['loc']) or 'record'}: {err['msg']}"
-    return str(exc)

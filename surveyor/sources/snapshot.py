@@ -15,9 +15,8 @@ from datetime import date
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from .base import Parsed, Skip, make_paper
+from ..text import clean_date
+from .base import Parsed, Skip, load_json
 from .venue import venue_from_comment
 
 FORMAT = "arxiv-snapshot"
@@ -33,13 +32,19 @@ class Filters:
     keywords: list[str] = field(default_factory=list)  # any, in title or abstract (case-insensitive)
 
 
-def _first_version(record: dict) -> date | None:
-    versions = record.get("versions") or []
+def _versions(record: dict) -> list:  # type: ignore[type-arg]
+    versions = record.get("versions")
+    return versions if isinstance(versions, list) else []
+
+
+def _first_version(record: dict) -> date | None:  # type: ignore[type-arg]
+    """The day of the first version, else the record's `update_date`; None when neither is a date."""
+    versions = _versions(record)
     try:
         return parsedate_to_datetime(versions[0]["created"]).date() if versions else None
-    except (KeyError, TypeError, ValueError):
-        day = str(record.get("update_date") or "")
-        return date.fromisoformat(day) if len(day) == 10 else None
+    except (KeyError, TypeError, ValueError, IndexError):
+        day = clean_date(record.get("update_date"))
+        return date.fromisoformat(day) if day and len(day) == 10 else None
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
@@ -62,9 +67,12 @@ def parse_path(path: Path, file: str, filters: Filters) -> Parsed:
         if words and not any(w in low for w in words):
             continue
         try:
-            record = json.loads(line)
+            record = load_json(line)
         except json.JSONDecodeError as exc:
             out.skipped.append(Skip(number, f"not valid JSON ({exc.msg})"))
+            continue
+        except ValueError as exc:
+            out.skipped.append(Skip(number, str(exc)))
             continue
         if not isinstance(record, dict):
             out.skipped.append(Skip(number, "not a JSON object"))
@@ -76,26 +84,28 @@ def parse_path(path: Path, file: str, filters: Filters) -> Parsed:
         if words and not any(w in text for w in words):
             continue
         first = _first_version(record)
+        if (filters.since or filters.until) and first is None and record.get("update_date"):
+            day = str(record["update_date"])[:30]
+            out.skipped.append(Skip(number, f"date {day!r} is not a date: cannot tell if it is in range"))
+            continue
         if (filters.since and (first is None or first < filters.since)) or (
             filters.until and (first is None or first > filters.until)
         ):
             continue
-        try:
-            out.papers.append(_paper(record, file, number, record_cats, first))
-        except (ValidationError, ValueError, TypeError) as exc:
-            out.skipped.append(Skip(number, f"unusable record: {str(exc).splitlines()[0][:100]}"))
+        _add(out, record, file, number, record_cats, first)
     return out
 
 
-def _paper(record: dict, file: str, number: int, cats: list[str], first: date | None):  # type: ignore[no-untyped-def]
-    versions = record.get("versions") or []
-    latest = len(versions) or None
+def _add(out: Parsed, record: dict, file: str, number: int, cats: list[str], first: date | None) -> None:  # type: ignore[type-arg]
+    """Keep one snapshot record as a paper (or skip it with the reason)."""
+    latest = len(_versions(record)) or None
     journal = record.get("journal-ref") or None
-    venue = venue_from_comment(journal) or venue_from_comment(record.get("comments"))
+    journal = journal if isinstance(journal, str) else None
+    comments = record.get("comments") if isinstance(record.get("comments"), str) else None
+    venue = venue_from_comment(journal) or venue_from_comment(comments)
     arxiv_id = str(record.get("id", "")).strip()
-    paper = make_paper(
+    out.add(
         file,
-        FORMAT,
         number,
         title=record.get("title"),
         abstract=record.get("abstract"),
@@ -105,11 +115,10 @@ def _paper(record: dict, file: str, number: int, cats: list[str], first: date | 
         ],
         published=first.isoformat() if first else None,
         updated=record.get("update_date"),
-        comment=record.get("comments"),
+        comment=comments,
         journal_ref=journal,
         doi=record.get("doi"),
         categories=cats,
         venue=venue[0] if venue else None,
         year=venue[1] if venue and venue[1] else None,
     )
-    return paper

@@ -1,0 +1,218 @@
+"""The one place third-party text is made inert for each output language: LaTeX text, BibTeX
+values and URLs, Markdown (and the HTML GitHub lets through it), pull-request bodies, Mermaid, DOT,
+XML, YAML and GitHub expressions. Every exporter escapes through these functions.
+
+Input: text from papers, listings, taxonomies and model replies. Output: that text escaped for one
+language; URLs that are not plain http(s) come back as None (the caller leaves the link out).
+
+LaTeX text is escaped here rather than with pylatexenc's `unicode_to_latex`: for the characters
+titles carry it emits macros the survey's preamble (T1, utf8, no amssymb) cannot typeset
+(`\\mathbb{R}` for ℝ, `{\\CYRP}` for Cyrillic, `{\\bfseries ?}` for CJK), where this keeps Latin
+text as UTF-8, sets Greek and symbols as math and transliterates the rest (anyascii).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from anyascii import anyascii
+
+from .text import safe_url, strip_controls
+
+# --- LaTeX ----------------------------------------------------------------------------------------------
+_TEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "#": r"\#",
+    "%": r"\%",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+}
+_TEX_UNICODE = {
+    "–": "--", "—": "---", "‘": "`", "’": "'", "“": "``", "”": "''", "…": r"\ldots{}",
+    "×": r"$\times$", "→": r"$\rightarrow$", "←": r"$\leftarrow$", "≤": r"$\leq$", "≥": r"$\geq$",
+    "±": r"$\pm$", "°": r"$^\circ$", "·": r"$\cdot$", "∑": r"$\sum$", "∞": r"$\infty$",
+    "≈": r"$\approx$", "•": r"$\bullet$", "∼": r"$\sim$", "α": r"$\alpha$", "β": r"$\beta$",
+    "γ": r"$\gamma$", "δ": r"$\delta$", "ε": r"$\epsilon$", "θ": r"$\theta$", "λ": r"$\lambda$",
+    "μ": r"$\mu$", "π": r"$\pi$", "σ": r"$\sigma$", "τ": r"$\tau$", "φ": r"$\phi$", "ω": r"$\omega$",
+    "Δ": r"$\Delta$", "Σ": r"$\Sigma$", "²": r"\textsuperscript{2}", "³": r"\textsuperscript{3}",
+    "\u00a0": "~",
+}  # fmt: skip
+_GREEK_CAPITALS = {"Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"}
+_GREEK_LATIN = {"Alpha": "A", "Beta": "B", "Epsilon": "E", "Zeta": "Z", "Eta": "H", "Iota": "I", "Kappa": "K"}
+_GREEK_LATIN |= {"Mu": "M", "Nu": "N", "Omicron": "O", "Rho": "P", "Tau": "T", "Chi": "X", "omicron": "o"}
+
+
+def _greek(char: str) -> str | None:
+    """A Greek letter as math (`$\\Psi$`), or the Latin letter it looks like where TeX has no command."""
+    m = re.fullmatch(r"GREEK (CAPITAL|SMALL) LETTER (\w+)", unicodedata.name(char, ""))
+    if not m:
+        return None
+    name = m.group(2).capitalize() if m.group(1) == "CAPITAL" else m.group(2).lower()
+    if name in _GREEK_LATIN:
+        return _GREEK_LATIN[name]
+    if m.group(1) == "CAPITAL" and name not in _GREEK_CAPITALS:
+        return None
+    return f"$\\{'varsigma' if name == 'final' else name}$"
+
+
+def _tex_char(char: str) -> str:
+    if char in _TEX_SPECIALS:
+        return _TEX_SPECIALS[char]
+    if char in _TEX_UNICODE:
+        return _TEX_UNICODE[char]
+    if ord(char) < 0x250 and char.isprintable():
+        return char  # ASCII and Latin-1/Extended-A: utf8 inputenc with T1 handles these
+    if greek := _greek(char):
+        return greek
+    # Cyrillic, CJK, symbols: transliterated (pdfLaTeX's T1 fonts have no glyphs for them)
+    ascii_form = anyascii(char)
+    return "".join(_tex_char(c) for c in ascii_form if c.isprintable()) if ascii_form != char else ""
+
+
+def tex_escape(text: str) -> str:
+    """LaTeX text that typesets as `text` reads: specials escaped, Unicode pdfLaTeX cannot set
+    transliterated, whitespace (line breaks included) collapsed to single spaces."""
+    text = " ".join(strip_controls(unicodedata.normalize("NFC", text)).split())
+    return re.sub(r" {2,}", " ", "".join(_tex_char(c) for c in text)).strip()
+
+
+def tex_label(text: str) -> str:
+    """A `\\label`/anchor name: letters, digits, `:.-`; anything else becomes `-`."""
+    return re.sub(r"[^A-Za-z0-9:.\-]", "-", text)
+
+
+# --- BibTeX ---------------------------------------------------------------------------------------------
+def bib_value(text: str) -> str:
+    """A BibTeX field value (to go between the field's braces): LaTeX-escaped, and with literal braces
+    written as `\\textbraceleft{}`/`\\textbraceright{}`, since BibTeX counts `\\{` as a brace (one `}`
+    in a title would end the field early and could open a new one)."""
+    escaped = tex_escape(text).replace(r"\{", r"\textbraceleft{}").replace(r"\}", r"\textbraceright{}")
+    assert _balanced(escaped), escaped  # every brace left is one of our own `{}` pairs
+    return escaped
+
+
+def bib_url(url: str | None) -> str | None:
+    """A URL for a BibTeX `url` field (hyperref's `\\url`): http(s) only, percent-encoded, `%` and
+    `#` escaped; None when the URL is not acceptable."""
+    safe = safe_url(url)
+    return safe.replace("%", r"\%").replace("#", r"\#") if safe else None
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+# --- Markdown and pull-request text ----------------------------------------------------------------------
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
+_MD_ENTITY = re.compile(r"&(?=#?\w+;)")  # `&lt;` would render as `<`: written as `\&lt;` it reads as typed
+_MD_BULLET = re.compile(r"^([+\-])(?=\s|$)")  # at the start of a line: a nested list item
+_MD_NUMBER = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")  # ... or a numbered one
+_REPEATED = re.compile(r"([!~,·?！～，？])(?=\1)")  # awesome-lint's no-repeat-punctuation set
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=\bwww)(?=\.)", re.I)  # where GitHub would start a link
+
+
+def md_escape(text: str) -> str:
+    """Markdown inline text that renders as written: whitespace collapsed (no line can start a
+    heading or a block), specials and HTML escaped, entities kept literal, bare URLs broken by a
+    zero-width space (GitHub would link them); no doubled `!!`/`??`, straight double quotes
+    balanced (awesome-lint)."""
+    text = " ".join(strip_controls(text).split())
+    text = _AUTOLINK.sub("\u200b", _REPEATED.sub("\\1\u200b", text))
+    if text.count('"') % 2:
+        text = text.replace('"', "″")  # an unpaired quote would read as unbalanced punctuation
+    text = _MD_ENTITY.sub(r"\\&", _MD_SPECIAL.sub(r"\\\1", text))
+    return _MD_NUMBER.sub(r"\1\\\2", _MD_BULLET.sub(r"\\\1", text))
+
+
+def md_url(url: str | None) -> str | None:
+    """A link destination: an http(s) URL, percent-encoded so `()`, spaces and `<>` cannot end it;
+    None when the URL is not acceptable (`javascript:`, whitespace, no host)."""
+    safe = safe_url(url)
+    return safe.replace("(", "%28").replace(")", "%29") if safe else None
+
+
+def md_link(text: str, url: str | None) -> str:
+    """`[text](url)` for an acceptable URL, else the (already escaped) text alone."""
+    dest = md_url(url)
+    return f"[{text}]({dest})" if dest else text
+
+
+_MENTION = re.compile(r"([@#])(?=[\w\-])|(?<=\bGH)-(?=\d)", re.I)
+
+
+def pr_text(text: str, limit: int = 300) -> str:
+    """Untrusted text for a pull-request body or comment: Markdown-escaped (no HTML, images or
+    links), with `@user`/`@org/team` mentions, `#123` references and bare URLs broken by a
+    zero-width space so GitHub neither pings, cross-references nor links; cut to `limit` characters."""
+    text = " ".join(strip_controls(text).split())
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return _MENTION.sub(lambda m: m.group(0) + "\u200b", md_escape(text))
+
+
+def pr_code(text: str) -> str:
+    """An identifier as inline code in a pull-request body (backticks and line breaks removed)."""
+    return "`" + " ".join(strip_controls(text).replace("`", "'").split())[:120] + "`"
+
+
+# --- Mermaid, DOT, XML ----------------------------------------------------------------------------------
+def mermaid_text(text: str) -> str:
+    """A Mermaid label's text (to go inside `"..."`): letters, digits and plain punctuation only, so
+    no quote, bracket, entity (`#..;` needs the `;`), HTML or fence can end the label or the diagram."""
+    clean = re.sub(r"[^\w .,:!?'+\-/*=~@$%&#]", " ", strip_controls(text))
+    return " ".join(clean.replace("%%", "%").split()) or "node"
+
+
+def mermaid_id(text: str) -> str:
+    """A Mermaid node id: ASCII letters, digits and `_`."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", text) or "_"
+
+
+def dot_string(text: str) -> str:
+    """A double-quoted DOT string (on one line)."""
+    clean = re.sub(r"\s", " ", strip_controls(text))
+    return '"' + clean.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def xml_text(text: str) -> str:
+    """XML character data: `&<>` escaped, characters XML 1.0 forbids dropped."""
+    clean = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", strip_controls(text))
+    return clean.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# --- YAML and GitHub Actions ------------------------------------------------------------------------------
+_YAML_BREAKS = {"\u0085", "\u2028", "\u2029"}
+
+
+def yaml_str(value: str) -> str:
+    """A YAML double-quoted scalar holding exactly `value` (whatever its quotes, colons or `#`)."""
+    out = []
+    for char in value:
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char.isprintable() and char not in _YAML_BREAKS and not 0xD800 <= ord(char) <= 0xDFFF:
+            out.append(char)
+        elif ord(char) <= 0xFFFF:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(f"\\U{ord(char):08x}")
+    return '"' + "".join(out) + '"'
+
+
+def gha_literal(value: str) -> str:
+    """A string literal inside a GitHub Actions expression (`'...'`, a quote doubled)."""
+    return "'" + value.replace("'", "''") + "'"
