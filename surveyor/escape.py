@@ -100,6 +100,15 @@ def bib_value(text: str) -> str:
     return escaped
 
 
+def bib_name(name: str) -> str:
+    """One name for a BibTeX `author` list: escaped as a value, and kept whole in braces when
+    BibTeX would misread it (more than one comma, a comma at an end, the word `and`)."""
+    value = bib_value(name)
+    if value.count(",") > 1 or value.strip().startswith(",") or value.strip().endswith(","):
+        return "{" + value + "}"
+    return "{" + value + "}" if re.search(r"(^|\s)and(\s|$)", value, re.I) else value
+
+
 def bib_url(url: str | None) -> str | None:
     """A URL for a BibTeX `url` field (hyperref's `\\url`): http(s) only, percent-encoded, `%` and
     `#` escaped; None when the URL is not acceptable."""

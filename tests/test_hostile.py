@@ -91,7 +91,13 @@ def hostile_inputs(root: Path, canary: Path) -> None:
             "doi": "10.1234/abc" + env_attack,
             "code_url": "https://github.com/a/b\n# Injected code heading\n<img src=x onerror=alert(1)>",
             "venue": "\\input{/proc/self/environ}",
-            "authors": ["Evil \\input{/proc/self/environ} }", "@octocat"],
+            "authors": [
+                "Evil \\input{/proc/self/environ} }",
+                "@octocat",
+                "A, B, C, D",
+                "Trailing,",
+                "Smith and Co",
+            ],
             "year": 2024,
         },
         {

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from ..escape import bib_url, bib_value, tex_escape, tex_label
+from ..escape import bib_name, bib_url, bib_value, tex_escape, tex_label
 from ..extract.papers import title_name
 from ..models import Classification, Paper
 from ..taxonomy import Node, Taxonomy
@@ -84,7 +84,7 @@ def bib_entry(paper: Paper, key: str) -> str:
     """One BibTeX entry: @misc for preprints, @inproceedings/@article for published papers."""
     fields: list[tuple[str, str]] = [("title", "{" + bib_value(paper.display_title) + "}")]
     if paper.authors:
-        fields.append(("author", " and ".join(bib_value(a) for a in paper.authors)))
+        fields.append(("author", " and ".join(bib_name(a) for a in paper.authors)))
     else:  # BibTeX styles sort by author, else by `key`
         fields.append(("key", bib_value(paper.display_title)))
     if paper_year(paper):
