@@ -156,6 +156,8 @@ def load_config(root: Path, env: dict[str, str] | None = None) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: TOML syntax error: {exc}", "fix that line") from exc
+    except RecursionError as exc:
+        raise ConfigError(f"{path}: nested too deeply to read", "flatten the nested arrays") from exc
     _override(data, env)
     try:
         return Config.model_validate(data)

@@ -38,7 +38,7 @@ from .config import LLMConfig
 from .errors import InputError
 from .models import Classification, Paper
 from .store import Cache, Workspace, atomic_write_text, read_jsonl, write_jsonl
-from .taxonomy import Taxonomy, load_taxonomy, load_yaml, parse_taxonomy
+from .taxonomy import Taxonomy, load_taxonomy, load_yaml, parse_taxonomy, yaml_problem
 from .text import slug
 
 MAX_PROPOSALS = 5
@@ -816,9 +816,11 @@ def apply_workspace(ws: Workspace, patch_path: Path, force: bool = False) -> App
     try:
         patch = load_yaml(patch_path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
-        raise InputError(
-            f"{patch_path}: cannot read the patch: {exc}", "check the path and the YAML"
-        ) from exc
+        why = yaml_problem(exc) if isinstance(exc, yaml.YAMLError) else exc.strerror or str(exc)
+        hint = "check the path and the YAML"
+        raise InputError(f"{patch_path}: cannot read the patch: {why}", hint) from exc
+    if not isinstance(patch, dict):
+        raise InputError(f"{patch_path}: not a patch (a mapping with `proposals`)", "check the file")
     old = ws.taxonomy
     if patch.get("base") not in (None, old.hash) and not force:
         raise InputError(
@@ -827,7 +829,13 @@ def apply_workspace(ws: Workspace, patch_path: Path, force: bool = False) -> App
         )
     tax_path = ws.root / ws.config.taxonomy
     old_text = tax_path.read_text(encoding="utf-8")
-    applied = apply_patch(load_yaml(old_text), patch, str(patch_path))
+    try:
+        applied = apply_patch(load_yaml(old_text), patch, str(patch_path))
+    except (AttributeError, TypeError, KeyError, ValueError, yaml.YAMLError) as exc:
+        raise InputError(
+            f"{patch_path}: not the shape `taxonomy suggest` writes ({type(exc).__name__}: {exc})",
+            "compare it with a patch `suggest` wrote",
+        ) from exc
     new_text = yaml.safe_dump(applied.raw, sort_keys=False, allow_unicode=True, width=100)
     new = parse_taxonomy(yaml.safe_load(new_text), tax_path)
     versions = ws.data_dir / VERSIONS

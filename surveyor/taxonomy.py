@@ -195,6 +195,13 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return list(node.value) if isinstance(node, yaml.SequenceNode) else []
 
 
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    """A YAML error in one line: `line N: what is wrong`."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+    return f"line {mark.line + 1}: {problem}" if mark else problem
+
+
 def load_yaml(text: str) -> Any:
     """`yaml.safe_load` with the limits above (a yaml.YAMLError names the line when one is hit)."""
     return yaml.load(text, Loader=_LimitedLoader)

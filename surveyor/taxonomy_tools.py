@@ -13,18 +13,21 @@ from typing import Any
 import yaml
 
 from .errors import TaxonomyError
-from .taxonomy import load_yaml, parse_taxonomy
+from .taxonomy import load_yaml, parse_taxonomy, yaml_problem
 
 KEEP = ("id", "name", "description", "keywords", "examples")
 
 
 def _node(raw: Any, facets: set[str], path: Path) -> dict[str, Any]:
-    if not isinstance(raw, dict) or "id" not in raw or "name" not in raw:
+    if not isinstance(raw, dict) or raw.get("id") in (None, "") or not raw.get("name"):
         raise TaxonomyError(f"{path}: every node needs `id` and `name`, got {str(raw)[:80]!r}")
-    out = {k: str(raw[k]) if k in ("id", "name", "description") else raw[k] for k in KEEP if raw.get(k)}
+    given = [k for k in KEEP if raw.get(k) not in (None, "", [])]
+    out = {k: str(raw[k]) if k in ("id", "name", "description") else raw[k] for k in given}
     if out["id"] in facets:
         out["facet"] = True
     children = raw.get("children") or []
+    if not isinstance(children, list):
+        raise TaxonomyError(f"{path}: node `{out['id']}`: `children` must be a list")
     if children:
         out["children"] = [_node(c, facets, path) for c in children]
     return out
@@ -34,8 +37,10 @@ def convert(path: Path, facets: list[str], name: str | None = None) -> str:
     """Read a foreign taxonomy file and return surveyor taxonomy YAML (validated)."""
     try:
         raw = load_yaml(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise TaxonomyError(f"{path}: cannot read: {exc}") from exc
+    except OSError as exc:
+        raise TaxonomyError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except yaml.YAMLError as exc:
+        raise TaxonomyError(f"{path}: cannot read: {yaml_problem(exc)}", "fix the YAML at that line") from exc
     nodes = (
         raw
         if isinstance(raw, list)

@@ -89,6 +89,43 @@ def test_every_format_survives_random_truncated_and_mutated_bytes(tmp_path: Path
                 assert all(p.sources and p.sources[0].file == "input" for p in parsed.papers)
 
 
+ODD_VALUES = [None, True, 0, -1, 2024, 1e308, "", "x", "2024-99-99", "soon", "2401.00001", "javascript:x"]
+ODD_VALUES += [
+    [],
+    {},
+    [1, "a"],
+    {"a": 1},
+    [{"name": 5}],
+    "a\x00b\ud800",
+    [{"created": 5}],
+    [{"created": "bad"}],
+]
+FIELDS = {
+    "jsonl": "title abstract arxiv_id eprint arxiv_url url authors date published year venue doi code_url",
+    "hf-daily": "id title summary authors publishedAt projectPage githubRepo",
+    "arxiv-snapshot": "id title abstract authors categories comments journal-ref doi versions update_date",
+}
+
+
+def test_json_records_with_fields_of_any_type(tmp_path: Path) -> None:
+    rng = random.Random(5)
+    filters = [Filters(), Filters(categories=["cs"], since=date(2020, 1, 1), keywords=["x"])]
+    for fmt, names in FIELDS.items():
+        for _ in range(150):
+            records = [
+                {k: rng.choice(ODD_VALUES) for k in names.split() if rng.random() < 0.7} for _ in range(4)
+            ]
+            if fmt == "hf-daily":
+                data = rng.choice(
+                    [[{"paper": r} for r in records], {"papers": records}, {"papers": 5}, records]
+                )
+                text = json.dumps(data)
+            else:
+                text = "".join(json.dumps(r) + "\n" for r in records)
+            for chosen in filters:
+                parse(tmp_path, text.encode("utf-8", "surrogatepass"), fmt, chosen)  # no exception
+
+
 DEEP = "[" * 10_000 + "]" * 10_000
 GOOD_LINE = json.dumps({"title": "Good paper", "abstract": "Kept."})
 DAILY = [
@@ -215,3 +252,28 @@ def test_a_full_disk_is_one_message_and_loses_nothing(tmp_path: Path) -> None:
         assert not [p for p in (ws / "data").iterdir() if p.name.endswith(".tmp")]
     finally:
         subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_the_other_readers_answer_bad_files_with_one_error(tmp_path: Path) -> None:
+    """surveyor.toml, a taxonomy patch, a taxonomy to convert, a workspace benchmarks.yaml."""
+    ws = write_workspace(tmp_path / "ws")
+    bad = tmp_path / "bad.yaml"
+    runs = []
+    for text in [
+        "- a\n- b\n",
+        "proposals: 5\n",
+        "proposals: [5]\n",
+        "proposals:\n  - op: split\n    children: 5\n",
+    ]:
+        bad.write_text(text)
+        runs.append(run_cli("taxonomy", "apply", str(bad), "-w", str(ws)))
+    for text in ["- id: 0\n  name: x\n  children: 5\n", "nodes: 5\n", "[" * 5000 + "]" * 5000]:
+        bad.write_text(text)
+        runs.append(run_cli("taxonomy", "convert", str(bad), str(tmp_path / "out.yaml")))
+    (ws / "benchmarks.yaml").write_text("- name: X\n  aliases: 5\n")
+    runs.append(run_cli("export", "graph", "-w", str(ws)))
+    (ws / "surveyor.toml").write_text("a = " + "[" * 5000 + "]" * 5000 + "\n")
+    runs.append(run_cli("status", "-w", str(ws)))
+    for done in runs:
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        assert done.stderr.startswith("error: ") and len(done.stderr.strip().splitlines()) <= 3, done.stderr

@@ -32,7 +32,6 @@ END = "<!-- surveyor:end -->"
 BADGE = "[![Awesome](https://awesome.re/badge.svg)](https://awesome.re)"
 STYLES = ("bullets", "table")
 _GITHUB_REPO = re.compile(r"^https?://github\.com/([\w.\-]+)/([\w.\-]+?)(?:\.git)?/?$")
-__all__ = ["md_escape"]  # re-exported: callers import it from here
 
 
 def slug(heading: str) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import SurveyorError
-from ..taxonomy import load_yaml
+from ..taxonomy import load_yaml, yaml_problem
 from ..text import fold, sentences
 
 SHIPPED = Path(__file__).with_name("benchmarks.yaml")
@@ -206,8 +206,9 @@ def load_entries(path: Path, source: str) -> list[Entry]:
     """Read a benchmarks.yaml list of `{name, kind, aliases}`."""
     try:
         raw = load_yaml(path.read_text(encoding="utf-8")) or []
-    except yaml.YAMLError as exc:
-        raise SurveyorError(f"{path}: YAML syntax error: {exc}", "fix that file") from exc
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        why = yaml_problem(exc) if isinstance(exc, yaml.YAMLError) else str(exc)
+        raise SurveyorError(f"{path}: cannot be read as YAML: {why}", "fix that file") from exc
     if not isinstance(raw, list):
         raise SurveyorError(f"{path}: expected a list of {{name, kind, aliases}}")
     out = []
@@ -217,7 +218,10 @@ def load_entries(path: Path, source: str) -> list[Entry]:
         kind = item.get("kind", "benchmark")
         if kind not in ("benchmark", "dataset"):
             raise SurveyorError(f"{path}: entry {number} ({item['name']}): kind must be benchmark or dataset")
-        aliases = tuple(str(a) for a in item.get("aliases") or ())
+        aliases = item.get("aliases") or []
+        if not isinstance(aliases, list):
+            raise SurveyorError(f"{path}: entry {number} ({item['name']}): `aliases` must be a list")
+        aliases = tuple(str(a) for a in aliases)
         out.append(Entry(str(item["name"]), kind, aliases, source))
     return out
 

@@ -20,8 +20,10 @@ from ..text import clean_space, parse_arxiv_id, strip_controls
 # The longest value each text field may have: far above any real one (arXiv caps abstracts at 1,920
 # characters), far below what would bloat the workspace or every export.
 LIMITS = {"title": 2_000, "abstract": 50_000, "comment": 5_000, "journal_ref": 2_000}
-FIELD_LIMIT = 1_000  # venue, acronym, bibkey, doi, a URL, an author's name
+LIMITS |= {"url": 2_000, "doi": 300}
+FIELD_LIMIT = 1_000  # venue, acronym, bibkey, an author's name
 MAX_AUTHORS = 10_000
+OPTIONAL_TEXT = ("venue", "acronym", "bibkey", "comment", "journal_ref", "doi", "published", "updated")
 
 
 @dataclass
@@ -65,16 +67,21 @@ def reason(exc: Exception) -> str:
 def dropped(fields: dict[str, Any], paper: Paper) -> list[str]:
     """Notes on the fields given for `paper` that it was kept without (not a DOI, date, URL...)."""
     notes = []
-    for name, what in (("doi", "DOI"), ("published", "date"), ("updated", "date"), ("year", "year")):
+    kinds = {"doi": "a DOI", "published": "a date", "updated": "a date", "year": "a year"}
+    for name in dict.fromkeys((*kinds, *OPTIONAL_TEXT)):
         given = fields.get(name)
-        if given not in (None, "") and getattr(paper, name) is None:
-            notes.append(f"kept without its {name}: {str(given)[:60]!r} is not a {what}")
-    links = dict(fields.get("links") or {})
+        if given not in (None, "") and getattr(paper, name) in (None, ""):
+            what = kinds.get(name, f"text of at most {LIMITS.get(name, FIELD_LIMIT):,} characters")
+            notes.append(f"kept without its {name}: {str(given)[:60]!r} is not {what}")
+    links = dict(fields.get("links") or {}) if isinstance(fields.get("links"), dict) else {}
     if fields.get("url") and not paper.arxiv_id:
         links.setdefault("paper", fields["url"])
     for kind, url in links.items():
         if url and kind not in paper.links:
             notes.append(f"kept without its {kind} link: {str(url)[:60]!r} is not an http(s) URL")
+    given_authors = fields.get("authors")
+    if given_authors and len(paper.authors) < (len(given_authors) if isinstance(given_authors, list) else 1):
+        notes.append("kept without the author names that are not text (or beyond the limit)")
     lost = len(fields.get("categories") or []) - len(paper.categories)
     if lost > 0:
         notes.append(f"kept without {lost} arXiv categories that are not category names")
@@ -89,18 +96,23 @@ def load_json(text: str) -> Any:
         raise ValueError("JSON nested too deeply (more than about 1,000 levels)") from None
 
 
-def text_field(name: str, value: object) -> str | None:
-    """A text field as given (numbers as text), None when empty; ValueError for a list, an object
-    or a value over the field's size limit."""
+def text_field(name: str, value: object, strict: bool = True) -> str | None:
+    """A text field as given (numbers as text, control characters removed), None when empty. A
+    list, an object or a value over the field's size limit is a ValueError, or None if not `strict`
+    (an optional field is dropped; the paper is kept)."""
     if value is None or value == "":
         return None
+    problem = None
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise ValueError(f"`{name}` is a {type(value).__name__}, not text")
-    text = strip_controls(str(value))
-    limit = LIMITS.get(name, FIELD_LIMIT)
-    if len(text) > limit:
-        raise ValueError(f"`{name}` is {len(text):,} characters long (the limit is {limit:,})")
-    return text
+        problem = f"`{name}` is a {type(value).__name__}, not text"
+    else:
+        text = strip_controls(str(value))
+        limit = LIMITS.get(name, FIELD_LIMIT)
+        if len(text) > limit:
+            problem = f"`{name}` is {len(text):,} characters long (the limit is {limit:,})"
+    if problem and strict:
+        raise ValueError(problem)
+    return None if problem else text
 
 
 def make_paper(
@@ -115,17 +127,17 @@ def make_paper(
     **fields: object,
 ) -> Paper:
     """Build a Paper with one Source from whatever a listing gives; the id follows the contract.
-    ValueError for a field of the wrong type or over its size limit."""
+    ValueError for a title or abstract of the wrong type or over its size limit (other fields of
+    the wrong type or size are left out)."""
     title = clean_space(text_field("title", title) or "") or None
     abstract = clean_space(text_field("abstract", abstract) or "") or None
-    url = text_field("url", url)
-    for name in ("venue", "acronym", "bibkey", "comment", "journal_ref", "doi", "published", "updated"):
+    url = text_field("url", url, strict=False)
+    for name in OPTIONAL_TEXT:
         if name in fields:
-            fields[name] = text_field(name, fields[name])
+            fields[name] = text_field(name, fields[name], strict=False)
     authors = fields.get("authors") or []
-    if not isinstance(authors, list) or len(authors) > MAX_AUTHORS:
-        raise ValueError(f"`authors` is not a list of at most {MAX_AUTHORS:,} names")
-    fields["authors"] = [who for a in authors if (who := text_field("author", a))]
+    authors = authors[:MAX_AUTHORS] if isinstance(authors, list) else []
+    fields["authors"] = [who for a in authors if (who := text_field("author", a, strict=False))]
     arxiv = parse_arxiv_id(url) if url else None
     if arxiv is None and fields.get("arxiv_id"):
         arxiv = parse_arxiv_id(str(fields.pop("arxiv_id")))

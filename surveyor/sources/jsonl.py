@@ -34,43 +34,36 @@ def parse(text: str, file: str) -> Parsed:
         if not isinstance(obj, dict):
             out.skipped.append(Skip(number, "not a JSON object"))
             continue
-        try:
-            fields = _fields(obj)
-        except ValueError as exc:
-            out.skipped.append(Skip(number, str(exc)))
-            continue
-        out.add(file, number, **fields)
+        out.add(file, number, **_fields(obj))
     return out
 
 
 def _fields(obj: dict[str, Any]) -> dict[str, Any]:
-    """The paper fields of one record (by their common names); ValueError for a field whose type
-    makes no sense (a list for a title, an object for the authors)."""
+    """The paper fields of one record (by their common names), as given: `make_paper` skips a
+    record whose title or abstract is not text, and drops other fields that are not."""
 
-    def text(key: str) -> str | None:
+    def text(key: str) -> Any:
         value = obj.get(key)
         if value in (None, "") or isinstance(value, bool):
             return None
-        if not isinstance(value, (str, int, float)):
-            raise ValueError(f"`{key}` is a {type(value).__name__}, not text")
-        return str(value)
+        return str(value) if isinstance(value, (int, float)) else value
 
     authors = obj.get("authors") or []
     if isinstance(authors, str):
         authors = [a.strip() for a in re.split(r",| and ", authors) if a.strip()]
-    if not isinstance(authors, list):
-        raise ValueError(f"`authors` is a {type(authors).__name__}, not a list of names")
     date = text("published") or text("date")
+    date = date if isinstance(date, str) else None
     year = obj.get("year")
+    venue = text("venue")
     return {
         "title": text("title"),
         "abstract": text("abstract"),
         "url": text("arxiv_url") or text("url"),
         "arxiv_id": text("arxiv_id") or text("arxiv") or text("eprint"),
-        "authors": [str(a) for a in authors if isinstance(a, (str, int, float))],
+        "authors": authors,
         "published": date if date and re.match(r"^\d{4}-\d{2}(-\d{2})?$", date) else None,
         "year": int(str(year)) if str(year or "").isdecimal() else _year_of(date),
-        "venue": text("venue") if (text("venue") or "").lower() != "arxiv" else None,
+        "venue": None if isinstance(venue, str) and venue.lower() == "arxiv" else venue,
         "doi": text("doi"),
         "links": {"code": text("code_url") or text("code")},
     }

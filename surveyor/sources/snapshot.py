@@ -38,13 +38,19 @@ def _versions(record: dict) -> list:  # type: ignore[type-arg]
 
 
 def _first_version(record: dict) -> date | None:  # type: ignore[type-arg]
-    """The day of the first version, else the record's `update_date`; None when neither is a date."""
+    """The day of the first version, else (when that is unreadable) the record's `update_date`;
+    None when neither is a date."""
     versions = _versions(record)
-    try:
-        return parsedate_to_datetime(versions[0]["created"]).date() if versions else None
-    except (KeyError, TypeError, ValueError, IndexError):
-        day = clean_date(record.get("update_date"))
-        return date.fromisoformat(day) if day and len(day) == 10 else None
+    if not versions:
+        return None
+    created = versions[0].get("created") if isinstance(versions[0], dict) else None
+    if isinstance(created, str):
+        try:
+            return parsedate_to_datetime(created).date()
+        except (TypeError, ValueError):
+            pass
+    day = clean_date(record.get("update_date"))
+    return date.fromisoformat(day) if day and len(day) == 10 else None
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
