@@ -139,12 +139,17 @@ def md_escape(text: str) -> str:
     heading or a block), specials and HTML escaped, entities kept literal, bare URLs broken by a
     zero-width space (GitHub would link them); no doubled `!!`/`??`, straight double quotes
     balanced (awesome-lint)."""
-    text = " ".join(strip_controls(text).split())
-    text = _AUTOLINK.sub("\u200b", _REPEATED.sub("\\1\u200b", text))
+    text = _REPEATED.sub("\\1\u200b", " ".join(strip_controls(text).split()))
+    if "//" in text or "www" in text.lower():
+        text = _AUTOLINK.sub("\u200b", text)
     if text.count('"') % 2:
         text = text.replace('"', "″")  # an unpaired quote would read as unbalanced punctuation
-    text = _MD_ENTITY.sub(r"\\&", _MD_SPECIAL.sub(r"\\\1", text))
-    return _MD_NUMBER.sub(r"\1\\\2", _MD_BULLET.sub(r"\\\1", text))
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    if "&" in text:
+        text = _MD_ENTITY.sub(r"\\&", text)
+    if text[:1] in ("+", "-") or text[:1].isdigit():  # (the two substitutions cost more than this test)
+        text = _MD_NUMBER.sub(r"\1\\\2", _MD_BULLET.sub(r"\\\1", text))
+    return text
 
 
 def md_url(url: str | None) -> str | None:

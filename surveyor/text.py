@@ -102,6 +102,9 @@ _CONTROLS = re.compile(
 )
 _URL_MAX = 2000
 _HOST = re.compile(r"^(?:[\w\-]+(?:\.[\w\-]+)*\.?|\[[0-9A-Fa-f:.]+\])$")
+_PLAIN_URL = re.compile(
+    r"^https?://[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*(?:[/?#][\w\-.~!$&'()*+,;=:@/%?#\[\]]*)?$", re.A
+)
 _URL_SAFE = "!#$%&'()*+,/:;=?@[]~"  # RFC 3986 reserved and unreserved characters, `%` of existing escapes
 _DOI = re.compile(r"^10\.\d{4,9}/[^\s\"{}\\`^|]+$")
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
@@ -123,6 +126,8 @@ def safe_url(url: object) -> str | None:
     if not isinstance(url, str):
         return None
     url = url.strip()
+    if _PLAIN_URL.match(url) and len(url) <= _URL_MAX:
+        return url  # the common case, already in its final form
     if not url or len(url) > _URL_MAX or any(c.isspace() or not c.isprintable() for c in url):
         return None
     try:
