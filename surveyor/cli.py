@@ -349,6 +349,70 @@ def resolve(
 
 @app.command()
 @handle_errors
+def enrich(
+    papers: Annotated[
+        list[str] | None, typer.Argument(help="Paper ids or arXiv ids (default: papers not enriched yet).")
+    ] = None,
+    every: Annotated[
+        bool, typer.Option("--all", help="Every paper (answers received before come from the cache).")
+    ] = False,
+    refresh: Annotated[
+        bool, typer.Option(help="Ask the services again rather than the cache (fresh citation counts).")
+    ] = False,
+    undo: Annotated[
+        str | None, typer.Option(help="Put this paper back as it was before enrichment, for good.")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Print every paper's decision.")] = False,
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """Fill in authors, year, venue, DOI, arXiv id, citation count and open-access link from OpenAlex
+    and Semantic Scholar; what a person entered is kept; every match is logged and can be undone."""
+    from .enrich.run import enrich as run_enrich
+    from .enrich.run import undo as run_undo
+
+    ws = _workspace(workspace)
+    if undo:
+        paper = run_undo(ws, undo)
+        typer.echo(f"undone: {paper.id} ({paper.display_title[:60]}) is as it was before enrichment")
+        return
+    with _progress("enriching") as progress:
+        report = run_enrich(ws, papers, every=every, refresh=refresh, progress=_count_only(progress))
+    _print_enrich(report, verbose)
+
+
+def _count_only(update: Callable[[int, int, Any], None]) -> Callable[[int, int], None]:
+    """A progress callback for work that has no tokens or cost."""
+    from types import SimpleNamespace
+
+    nothing = SimpleNamespace(prompt_tokens=0, completion_tokens=0, cost=0.0)
+    return lambda done, total: update(done, total, nothing)
+
+
+def _print_enrich(report: Any, verbose: bool) -> None:
+    for rec in report.records:
+        shown = verbose or any(m.rule not in ("id",) for m in rec.matches)
+        for m in rec.matches if shown else ():
+            score = f" {m.score:g}" if m.score is not None else ""
+            typer.echo(f"{rec.paper}: {m.source} {m.work} [{m.rule}{score}] {(m.title or '')[:60]}")
+        for m in rec.rejected if verbose else ():
+            typer.echo(f"{rec.paper}: turned down {m.source} {m.work} ({m.why}) {(m.title or '')[:50]}")
+        for note in rec.notes if verbose else ():
+            typer.echo(f"{rec.paper}: {note}")
+    for paper, into in report.merged:
+        typer.echo(f"{paper} is {into}: merged (undo with `surveyor unmerge {into} {paper}`)")
+    filled = ", ".join(f"{field} {n}" for field, n in sorted(report.fields.items())) or "nothing new"
+    asked = ", ".join(f"{name} {n}" for name, n in report.requests.items())
+    typer.echo(
+        f"enriched {report.matched} of {report.asked} papers ({report.by_title} by title), "
+        f"{report.not_found} not found, {report.partial} partly; filled: {filled}"
+    )
+    typer.echo(f"requests: {asked}; {report.cached} answers from the cache; log: data/enrichments.jsonl")
+    for why in report.stopped:
+        typer.echo(f"stopped: {why}")
+
+
+@app.command()
+@handle_errors
 def classify(
     backend: Annotated[
         str | None, typer.Option(help="offline (default) or openai; default from surveyor.toml.")

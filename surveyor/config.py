@@ -118,6 +118,36 @@ class ExportConfig(_Section):
     arxiv: bool = False  # also write survey/main.bbl (arXiv runs no BibTeX) whenever TeX is installed
 
 
+Service = Literal["openalex", "s2"]
+SERVICES: tuple[Service, ...] = ("openalex", "s2")
+
+
+class EnrichConfig(_Section):
+    """How `surveyor enrich` asks OpenAlex and Semantic Scholar: where, as whom, how fast."""
+
+    auto: bool = False  # `build` and `update` also enrich the papers they add (needs the network)
+    sources: list[Service] = Field(default_factory=lambda: list(SERVICES))  # asked in this order
+    openalex_url: str = "https://api.openalex.org"  # also SURVEYOR_OPENALEX_URL
+    s2_url: str = "https://api.semanticscholar.org"  # also SURVEYOR_S2_URL
+    mailto: str | None = None  # sent to OpenAlex (`mailto=`) and in the User-Agent; SURVEYOR_MAILTO
+    openalex_api_key: str | None = Field(default=None, repr=False)  # prefer SURVEYOR_OPENALEX_API_KEY
+    s2_api_key: str | None = Field(default=None, repr=False)  # prefer SURVEYOR_S2_API_KEY
+    # Seconds between two requests to one service. OpenAlex documents at most 100 requests a second;
+    # Semantic Scholar 1 a second with a key, and a shared pool of about 100 per 5 minutes without.
+    openalex_interval: float = Field(default=0.1, ge=0)
+    s2_interval: float | None = Field(default=None, ge=0)  # default: 1.0 with a key, 3.0 without
+    max_retries: int = Field(default=5, ge=0)
+    backoff: float = Field(default=2.0, gt=0)  # first wait after a failure; doubles each time
+    max_wait: float = Field(default=120.0, ge=0)  # a longer Retry-After stops that service for the run
+    timeout: float = Field(default=30.0, gt=0)
+
+    def s2_pace(self) -> float:
+        """Seconds between Semantic Scholar requests: as set, else what its documented limits allow."""
+        if self.s2_interval is not None:
+            return self.s2_interval
+        return 1.0 if self.s2_api_key else 3.0
+
+
 class Config(_Section):
     """The whole surveyor.toml."""
 
@@ -129,6 +159,7 @@ class Config(_Section):
     export: ExportConfig = Field(default_factory=ExportConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
     arxiv: ArxivClientConfig = Field(default_factory=ArxivClientConfig)
+    enrich: EnrichConfig = Field(default_factory=EnrichConfig)
 
 
 # Later entries win: OPENAI_* is the fallback, SURVEYOR_* the override.
@@ -140,6 +171,13 @@ ENV_OVERRIDES = [
     ("SURVEYOR_API_KEY", ("llm", "api_key")),
     ("SURVEYOR_MODEL", ("llm", "model")),
     ("SURVEYOR_ARXIV_API_URL", ("arxiv", "api_url")),
+    ("SURVEYOR_OPENALEX_URL", ("enrich", "openalex_url")),
+    ("SURVEYOR_S2_URL", ("enrich", "s2_url")),
+    ("SURVEYOR_MAILTO", ("enrich", "mailto")),
+    ("OPENALEX_API_KEY", ("enrich", "openalex_api_key")),
+    ("SURVEYOR_OPENALEX_API_KEY", ("enrich", "openalex_api_key")),
+    ("S2_API_KEY", ("enrich", "s2_api_key")),
+    ("SURVEYOR_S2_API_KEY", ("enrich", "s2_api_key")),
 ]
 
 

@@ -27,6 +27,7 @@ from .text import (
 
 PaperType = Literal["method", "benchmark", "dataset", "survey", "analysis", "other"]
 PAPER_TYPES: tuple[str, ...] = ("method", "benchmark", "dataset", "survey", "analysis", "other")
+VenueKind = Literal["conference", "journal"]
 
 
 class Record(BaseModel):
@@ -73,6 +74,13 @@ class Paper(Record):
     links: dict[str, str] = Field(default_factory=dict)  # kind (arxiv, code, project) -> URL
     sources: list[Source] = Field(default_factory=list)
     aliases: list[str] = Field(default_factory=list)  # ids this paper had before a merge
+    venue_kind: VenueKind | None = None  # what `venue` is, when known: BibTeX's entry type follows it
+    citations: int | None = None  # citation count (from `surveyor enrich`)
+    open_access: str | None = None  # a link to a free full text (from `surveyor enrich`)
+    external_ids: dict[str, str] = Field(default_factory=dict)  # service (openalex, s2) -> its id
+    # field -> the service `surveyor enrich` filled it from. A field not named here was imported or
+    # entered by a person, and enrichment never overwrites it.
+    enriched: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("title", "abstract", "venue", "acronym", "bibkey", "comment", "journal_ref")
     @classmethod

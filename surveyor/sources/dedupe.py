@@ -66,7 +66,7 @@ def merge(old: Paper, new: Paper) -> Paper:
         data[field] = getattr(first, field) or getattr(second, field)
     if old.abstract and new.abstract and not newer:
         data["abstract"] = max(old.abstract, new.abstract, key=len)
-    for field in ("arxiv_id", "doi", "venue", "year", "acronym", "bibkey"):
+    for field in ("arxiv_id", "doi", "venue", "venue_kind", "year", "acronym", "bibkey", "open_access"):
         data[field] = getattr(old, field) or getattr(new, field)
     data["authors"] = max(old.authors, new.authors, key=len)
     data["categories"] = sorted(set(old.categories) | set(new.categories))
@@ -76,10 +76,28 @@ def merge(old: Paper, new: Paper) -> Paper:
     data["updated"] = max(updates) if updates else None
     data["links"] = {**new.links, **old.links}
     data["sources"] = sorted(set(old.sources) | set(new.sources), key=lambda s: s.sort_key())
-    data["id"] = canonical_id(data["arxiv_id"], data["title"], data["abstract"])
     aliases = set(old.aliases) | set(new.aliases) | {old.id, new.id}
+    data["citations"] = max((c for c in (old.citations, new.citations) if c is not None), default=None)
+    data["external_ids"] = {**new.external_ids, **old.external_ids}
+    _entered_wins(data, old, new)
+    data["id"] = canonical_id(data["arxiv_id"], data["title"], data["abstract"])
     data["aliases"] = sorted(aliases - {data["id"]})
     return Paper.model_validate(data)
+
+
+def _entered_wins(data: dict[str, object], old: Paper, new: Paper) -> None:
+    """Where one record has a field from `surveyor enrich` and the other from a listing or a person,
+    the listing's value wins; `enriched` keeps naming only the fields that still hold enriched values."""
+    enriched = {**new.enriched, **old.enriched}
+    for field in list(enriched):
+        entered = next((p for p in (old, new) if getattr(p, field) and field not in p.enriched), None)
+        if entered is not None:
+            data[field] = getattr(entered, field)
+            del enriched[field]
+            if field == "venue":
+                data["venue_kind"] = entered.venue_kind
+                enriched.pop("venue_kind", None)
+    data["enriched"] = enriched
 
 
 def _name(title: str) -> str:
@@ -127,6 +145,19 @@ class PaperIndex:
     def _unindex(self, paper: Paper) -> None:
         for block in blocks(paper.title or ""):
             self._blocks[block].discard(paper.id)
+
+    def remove(self, pid: str) -> Paper:
+        """Take a paper out of the library (to put it back changed, with `upsert` or `replace`)."""
+        paper = self.papers.pop(pid)
+        self._unindex(paper)
+        return paper
+
+    def replace(self, paper: Paper) -> None:
+        """Put a changed paper back under its own id."""
+        if paper.id in self.papers:
+            self._unindex(self.papers[paper.id])
+        self.papers[paper.id] = paper
+        self._index(paper)
 
     def _allowed(self, paper: Paper, other: Paper) -> bool:
         names = {paper.id, *paper.aliases}

@@ -1,7 +1,8 @@
-"""Venue and year from free-text arXiv comments ("Accepted to CVPR 2025", "ICCV2025").
+"""Venues: the year and venue a free-text arXiv comment names ("Accepted to CVPR 2025", "ICCV2025"),
+and each known venue's full name and kind (the BibTeX entry type and booktitle/journal follow them).
 
-Input: a comment string. Output: a normalised venue name and year, or None when the comment
-only says a paper was submitted or is under review.
+Input: a comment string, or a venue name as a metadata service writes it. Output: a normalised
+venue name (and year), or None when the comment only says a paper was submitted or is under review.
 """
 
 from __future__ import annotations
@@ -90,3 +91,162 @@ def _year(text: str | None) -> int | None:
 def _year_anywhere(text: str) -> int | None:
     m = _YEAR_RE.search(text)
     return int(m.group(1)) if m else None
+
+
+# Canonical name -> (full name for a bibliography, kind). Full names follow the venues' own usage.
+FULL_NAMES: dict[str, tuple[str, str]] = {
+    "NeurIPS": ("Advances in Neural Information Processing Systems (NeurIPS)", "conference"),
+    "CVPR": ("IEEE/CVF Conference on Computer Vision and Pattern Recognition (CVPR)", "conference"),
+    "ICCV": ("IEEE/CVF International Conference on Computer Vision (ICCV)", "conference"),
+    "ECCV": ("European Conference on Computer Vision (ECCV)", "conference"),
+    "ICLR": ("International Conference on Learning Representations (ICLR)", "conference"),
+    "ICML": ("International Conference on Machine Learning (ICML)", "conference"),
+    "AAAI": ("AAAI Conference on Artificial Intelligence (AAAI)", "conference"),
+    "IJCAI": ("International Joint Conference on Artificial Intelligence (IJCAI)", "conference"),
+    "ACL": ("Annual Meeting of the Association for Computational Linguistics (ACL)", "conference"),
+    "EMNLP": ("Conference on Empirical Methods in Natural Language Processing (EMNLP)", "conference"),
+    "NAACL": (
+        "Conference of the North American Chapter of the Association for Computational Linguistics (NAACL)",
+        "conference",
+    ),
+    "EACL": (
+        "Conference of the European Chapter of the Association for Computational Linguistics (EACL)",
+        "conference",
+    ),
+    "COLING": ("International Conference on Computational Linguistics (COLING)", "conference"),
+    "WACV": ("IEEE/CVF Winter Conference on Applications of Computer Vision (WACV)", "conference"),
+    "BMVC": ("British Machine Vision Conference (BMVC)", "conference"),
+    "ACCV": ("Asian Conference on Computer Vision (ACCV)", "conference"),
+    "ICASSP": (
+        "IEEE International Conference on Acoustics, Speech and Signal Processing (ICASSP)",
+        "conference",
+    ),
+    "Interspeech": ("Interspeech", "conference"),
+    "ACM MM": ("ACM International Conference on Multimedia (ACM MM)", "conference"),
+    "KDD": ("ACM SIGKDD Conference on Knowledge Discovery and Data Mining (KDD)", "conference"),
+    "WWW": ("ACM Web Conference (WWW)", "conference"),
+    "SIGIR": (
+        "International ACM SIGIR Conference on Research and Development in Information Retrieval (SIGIR)",
+        "conference",
+    ),
+    "ICRA": ("IEEE International Conference on Robotics and Automation (ICRA)", "conference"),
+    "IROS": ("IEEE/RSJ International Conference on Intelligent Robots and Systems (IROS)", "conference"),
+    "CoRL": ("Conference on Robot Learning (CoRL)", "conference"),
+    "MICCAI": (
+        "International Conference on Medical Image Computing and Computer-Assisted Intervention (MICCAI)",
+        "conference",
+    ),
+    "MIDL": ("Medical Imaging with Deep Learning (MIDL)", "conference"),
+    "3DV": ("International Conference on 3D Vision (3DV)", "conference"),
+    "ICME": ("IEEE International Conference on Multimedia and Expo (ICME)", "conference"),
+    "ICIP": ("IEEE International Conference on Image Processing (ICIP)", "conference"),
+    "VCIP": (
+        "IEEE International Conference on Visual Communications and Image Processing (VCIP)",
+        "conference",
+    ),
+    "ICDM": ("IEEE International Conference on Data Mining (ICDM)", "conference"),
+    "SIGSPATIAL": (
+        "ACM SIGSPATIAL International Conference on Advances in Geographic Information Systems",
+        "conference",
+    ),
+    "TPAMI": ("IEEE Transactions on Pattern Analysis and Machine Intelligence", "journal"),
+    "IJCV": ("International Journal of Computer Vision", "journal"),
+    "TIP": ("IEEE Transactions on Image Processing", "journal"),
+    "TMM": ("IEEE Transactions on Multimedia", "journal"),
+    "TCSVT": ("IEEE Transactions on Circuits and Systems for Video Technology", "journal"),
+    "TMLR": ("Transactions on Machine Learning Research", "journal"),
+    "JMLR": ("Journal of Machine Learning Research", "journal"),
+    "ACM Computing Surveys": ("ACM Computing Surveys", "journal"),
+}
+# How metadata services name some venues (folded), besides their full names above.
+_SERVICE_NAMES: dict[str, str] = {
+    "neural information processing systems": "NeurIPS",
+    "computer vision and pattern recognition": "CVPR",
+    "ieee international conference on computer vision": "ICCV",
+    "international conference on computer vision": "ICCV",
+    "european conference on computer vision": "ECCV",
+    "international conference on learning representations": "ICLR",
+    "international conference on machine learning": "ICML",
+    "aaai conference on artificial intelligence": "AAAI",
+    "annual meeting of the association for computational linguistics": "ACL",
+    "conference on empirical methods in natural language processing": "EMNLP",
+    "north american chapter of the association for computational linguistics": "NAACL",
+    "workshop on applications of computer vision": "WACV",
+    "winter conference on applications of computer vision": "WACV",
+    "british machine vision conference": "BMVC",
+    "acm multimedia": "ACM MM",
+    "acm international conference on multimedia": "ACM MM",
+    "ieee transactions on pattern analysis and machine intelligence": "TPAMI",
+    "international journal of computer vision": "IJCV",
+    "ieee transactions on image processing": "TIP",
+    "ieee transactions on multimedia": "TMM",
+    "ieee transactions on circuits and systems for video technology": "TCSVT",
+    "transactions on machine learning research": "TMLR",
+    "trans mach learn res": "TMLR",
+    "journal of machine learning research": "JMLR",
+    "acm computing surveys": "ACM Computing Surveys",
+}
+_PREPRINT_HOSTS = re.compile(
+    r"arxiv|biorxiv|medrxiv|chemrxiv|ssrn|research square|preprints\.org|techrxiv", re.I
+)
+
+
+def _fold(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+_NOISE = re.compile(r"^(?:(?:19|20)\d\d|\d+|\d+(?:st|nd|rd|th)|ieee|cvf|acm|proceedings|of|the)$")
+
+
+def _core(name: str) -> tuple[str, bool]:
+    """A venue name without years, volume numbers, publisher prefixes and a trailing "(ACRONYM)";
+    and whether it names a workshop."""
+    name = re.sub(r"\s*\([^()]*\)\s*$", "", name)
+    words = _fold(name).split()
+    workshop = any(w in ("workshop", "workshops") for w in words)
+    kept = [w for w in words if w not in ("workshop", "workshops")]
+    while kept and _NOISE.match(kept[0]):
+        kept.pop(0)
+    return " ".join(w for w in kept if not re.fullmatch(r"\d+|(?:19|20)\d\d|ieee|cvf", w)), workshop
+
+
+_CORES: dict[str, str] = {
+    **{_core(full)[0]: canonical for canonical, (full, _kind) in FULL_NAMES.items()},
+    **{_core(name)[0]: canonical for name, canonical in _SERVICE_NAMES.items()},
+}
+
+
+def known_venue(name: str) -> str | None:
+    """The canonical name (`CVPR`) of a venue as a service or a person writes it ("2024 IEEE/CVF
+    Conference on Computer Vision and Pattern Recognition (CVPR)", "Neural Information Processing
+    Systems", "cvpr"), with " Workshop" for its workshops; None when surveyor does not know it."""
+    if not name or _PREPRINT_HOSTS.search(name):
+        return None
+    core, workshop = _core(name)
+    canonical = VENUES.get(_fold(name)) or _CORES.get(core)
+    if canonical is None:
+        m = re.search(r"\(([A-Za-z0-9 ]{2,12}?)(W)?\)\s*$", name)  # "... (ICME)", "... (CVPRW)"
+        canonical = VENUES.get(_fold(m.group(1))) if m else None
+        workshop = workshop or bool(m and m.group(2) and canonical)
+    if canonical is None:
+        return None
+    return canonical + " Workshop" if workshop and canonical in FULL_NAMES else canonical
+
+
+def is_preprint_venue(name: str) -> bool:
+    """Whether a venue name is a preprint server (arXiv, bioRxiv, SSRN...), not a publication."""
+    return bool(_PREPRINT_HOSTS.search(name))
+
+
+def venue_details(venue: str) -> tuple[str, str | None]:
+    """(the name a bibliography prints, kind or None) for a venue as stored: known venues get their
+    full name (a workshop its main venue's, "Workshops" added), others are printed as they are."""
+    workshop = venue.endswith(" Workshop")
+    base = venue.removesuffix(" Workshop")
+    if base not in FULL_NAMES:
+        return venue, None
+    full, kind = FULL_NAMES[base]
+    if workshop:
+        name, _, acronym = full.rpartition(" (")
+        return f"{name} Workshops ({acronym.rstrip(')')}W)" if acronym else f"{full} Workshops", "conference"
+    return full, kind

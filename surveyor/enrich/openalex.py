@@ -1,0 +1,138 @@
+"""OpenAlex (https://api.openalex.org, the `/works` endpoint): what to ask and how to read the answer.
+
+Input: DOIs (an arXiv preprint's is `10.48550/arXiv.<id>`), OpenAlex ids or a title. Output: the
+documented Work objects (`id`, `doi`, `title`, `publication_year`, `type`, `authorships`,
+`primary_location`/`locations` with their `source`, `open_access`, `cited_by_count`), read into
+`Found` records. Ids go 50 to a request (`filter=doi:a|b|…`; the documented cap is 100 values, and
+half leaves room on a 100-result page for works that share a DOI); a title is one request
+(`filter=title.search:…`). Parsing is pure: `parse(work)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..config import EnrichConfig
+from ..text import normalize_title
+from .records import Found, arxiv_from, clean_doi, items, obj, safe_url, split_doi, text, venue_of, year_of
+from .service import Service
+
+NAME = "openalex"
+BATCH = 50
+PER_PAGE = 100  # the documented maximum page size
+TITLE_RESULTS = 10
+SELECT = (
+    "id,doi,title,display_name,publication_year,publication_date,type,authorships,primary_location,"
+    "locations,best_oa_location,open_access,cited_by_count,is_paratext"
+)
+_VENUE_SOURCES = ("journal", "conference", "book series")
+
+
+def service(cfg: EnrichConfig, **kwargs: Any) -> Service:
+    """The OpenAlex endpoint as configured: `mailto` (the polite pool) and `api_key` when given."""
+    params = {k: v for k, v in (("mailto", cfg.mailto), ("api_key", cfg.openalex_api_key)) if v}
+    return Service.configured(
+        "OpenAlex", cfg.openalex_url, cfg.openalex_interval, cfg, params=params, **kwargs
+    )
+
+
+def id_key(kind: str, value: str) -> str | None:
+    """The lookup key of an id OpenAlex can be asked for: `doi:…` (arXiv ids through their DOI) or
+    `openalex:W…`; None for an id it cannot be asked for in a batch."""
+    if kind == "arxiv":
+        return f"doi:10.48550/arxiv.{value.lower()}"
+    if kind == "doi" and "," not in value and "|" not in value:
+        return f"doi:{value.lower()}"
+    if kind == "openalex":
+        return f"openalex:{value}"
+    return None
+
+
+def batches(keys: list[str]) -> Iterator[tuple[dict[str, str], list[str]]]:
+    """(query parameters, the keys asked) for each request that looks `keys` up, BATCH at a time;
+    DOIs and OpenAlex ids go in separate requests (OR works within one filter only)."""
+    for prefix, filt in (("doi:", "doi"), ("openalex:", "ids.openalex")):
+        wanted = [k for k in keys if k.startswith(prefix)]
+        for start in range(0, len(wanted), BATCH):
+            chunk = wanted[start : start + BATCH]
+            values = "|".join(k.removeprefix(prefix) for k in chunk)
+            yield {"filter": f"{filt}:{values}", "per-page": str(PER_PAGE), "select": SELECT}, chunk
+
+
+def fetch_batch(svc: Service, params: dict[str, str], keys: list[str]) -> dict[str, dict[str, Any] | None]:
+    """Each key's Work object (or None), from one filter request (and its further pages, if any)."""
+    works = []
+    page = 1
+    while True:
+        body = svc.get("/works", {**params, "page": str(page)}) or {}
+        results = body.get("results") if isinstance(body, dict) else None
+        works += [w for w in results or [] if isinstance(w, dict)]
+        count = (body.get("meta") or {}).get("count", 0) if isinstance(body, dict) else 0
+        if not results or page * PER_PAGE >= min(int(count or 0), 10 * PER_PAGE):
+            break
+        page += 1
+    found: dict[str, dict[str, Any] | None] = dict.fromkeys(keys)
+    for work in works:
+        for key in (f"doi:{clean_doi(work.get('doi'))}", f"openalex:{_short_id(work.get('id'))}"):
+            if key in found and found[key] is None:
+                found[key] = work
+    return found
+
+
+def title_params(title: str) -> dict[str, str] | None:
+    """The query parameters that search works by title (punctuation dropped: `,` and `|` are
+    filter syntax), or None for a title with nothing to search."""
+    words = normalize_title(title)
+    if not words:
+        return None
+    return {"filter": f"title.search:{words[:300]}", "per-page": str(TITLE_RESULTS), "select": SELECT}
+
+
+def search_title(svc: Service, params: dict[str, str]) -> list[dict[str, Any]]:
+    """The Work objects a title search returns."""
+    body = svc.get("/works", params) or {}
+    results = body.get("results") if isinstance(body, dict) else None
+    return [w for w in results or [] if isinstance(w, dict)]
+
+
+def _short_id(value: object) -> str:
+    return str(value).rstrip("/").rsplit("/", 1)[-1] if value else ""
+
+
+def parse(work: object) -> Found | None:
+    """A Work object as a `Found` record (None when it is not one)."""
+    if not isinstance(work, dict) or not _short_id(work.get("id")):
+        return None
+    doi, arxiv = split_doi(work.get("doi"))
+    locations = [obj(loc) for loc in [work.get("primary_location"), *items(work.get("locations"))]]
+    names: list[str | None] = []
+    kind = None
+    for loc in locations:
+        src = obj(loc.get("source"))
+        arxiv = arxiv or arxiv_from(loc.get("landing_page_url")) or arxiv_from(loc.get("pdf_url"))
+        if src.get("type") in _VENUE_SOURCES:
+            names.append(src.get("display_name"))
+            kind = kind or src.get("type")
+    venue, venue_kind = venue_of(names, kind)
+    authors = [
+        text(obj(obj(a).get("author")).get("display_name") or obj(a).get("raw_author_name"), 200)
+        for a in items(work.get("authorships"))
+    ]
+    oa, best = obj(work.get("open_access")), obj(work.get("best_oa_location"))
+    return Found(
+        source=NAME,
+        id=_short_id(work.get("id")),
+        title=text(work.get("title") or work.get("display_name")),
+        authors=[a for a in authors if a],
+        year=year_of(work.get("publication_year")),
+        venue=venue,
+        venue_kind=venue_kind,
+        doi=doi,
+        arxiv_id=arxiv,
+        citations=work.get("cited_by_count") if isinstance(work.get("cited_by_count"), int) else None,
+        open_access=safe_url(oa.get("oa_url"))
+        or safe_url(best.get("pdf_url"))
+        or safe_url(best.get("landing_page_url")),
+        kind="paratext" if work.get("is_paratext") else text(work.get("type"), 40),
+    )

@@ -1,0 +1,430 @@
+"""`surveyor enrich` for a workspace: which papers, which lookups, what is kept, logged and undone.
+
+Input: the workspace (its papers, `[enrich]` settings), optionally the papers to enrich. Output: the
+papers with authors, year, venue, DOI, arXiv id, citation count and open-access link filled where a
+person left them empty (`data/papers.jsonl`), and one line per paper in `data/enrichments.jsonl`:
+what was accepted from which service by which rule and score, the best candidate turned down and
+why, the fields set, and the paper as it was before (so `undo` can put it back).
+
+Per chunk of papers: those without any id are looked up by title (each service in turn until one
+record is accepted); then every id known, the paper's own or a title match's, is looked up in
+batches (Semantic Scholar first, so the DOIs of published versions it knows are asked of OpenAlex
+too). Every answer goes into the SQLite cache (`.surveyor/cache.sqlite`) as it arrives, so a rerun
+or a run resumed after a kill asks nothing twice; papers and log are saved after each chunk. A paper
+a service could not be asked about (it stopped answering) is logged as `partial` and asked again by
+the next run. A paper whose new arXiv id or DOI belongs to another paper in the library is merged
+into it, logged like any merge (`surveyor unmerge` splits it).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Literal
+
+from pydantic import Field
+
+from .. import clock
+from ..errors import SurveyorError
+from ..library import open_index, save_index, unmerge
+from ..models import Paper, Record
+from ..sources.dedupe import Merge, PaperIndex, merge
+from ..store import Cache, Workspace, read_jsonl, write_jsonl
+from ..text import normalize_title
+from . import fields, openalex, s2
+from .match import Decision, check_id, decide
+from .records import Found
+from .service import Service, ServiceStopped
+
+MODULES: dict[str, ModuleType] = {"openalex": openalex, "s2": s2}
+ID_ORDER = ("s2", "openalex")  # Semantic Scholar's DOIs of published versions feed OpenAlex's batch
+CHUNK = 500  # papers per save; Semantic Scholar's batch size
+Progress = Callable[[int, int], None]
+
+
+class Match(Record):
+    """A record a service offered for a paper, and what was decided about it."""
+
+    source: str
+    work: str
+    rule: str  # id, title, fuzzy-title, subtitle (accepted); rejected
+    score: float | None = None
+    title: str | None = None
+    why: str = ""
+
+
+class Enrichment(Record):
+    """What enrichment did to one paper (one line of data/enrichments.jsonl)."""
+
+    paper: str  # the paper's id when it was first enriched
+    into: str | None = None  # its id afterwards (an arXiv id found), when different
+    merged_into: str | None = None  # the library paper it turned out to duplicate
+    status: Literal["enriched", "not-found", "partial", "undone"]
+    matches: list[Match] = Field(default_factory=list)
+    rejected: list[Match] = Field(default_factory=list)
+    fields: dict[str, str] = Field(default_factory=dict)  # field -> service, as set by enrichment
+    notes: list[str] = Field(default_factory=list)
+    refused: list[str] = Field(default_factory=list)  # records undone for this paper: never taken again
+    before: Paper
+    time: str
+
+
+@dataclass
+class EnrichReport:
+    """What one enrichment run did."""
+
+    asked: int = 0
+    matched: int = 0
+    not_found: int = 0
+    partial: int = 0
+    by_title: int = 0
+    merged: list[tuple[str, str]] = field(default_factory=list)
+    fields: Counter[str] = field(default_factory=Counter)
+    requests: dict[str, int] = field(default_factory=dict)
+    cached: int = 0
+    stopped: list[str] = field(default_factory=list)
+    records: list[Enrichment] = field(default_factory=list)
+
+
+def log_path(ws: Workspace):  # type: ignore[no-untyped-def]
+    """data/enrichments.jsonl."""
+    return ws.data_dir / "enrichments.jsonl"
+
+
+def load_log(ws: Workspace) -> dict[str, Enrichment]:
+    """Every paper's enrichment record, by the id it had when first enriched."""
+    return {r.paper: r for r in read_jsonl(log_path(ws), Enrichment)}
+
+
+def services(ws: Workspace, sleep: Callable[[float], None] | None = None) -> dict[str, Service]:
+    """The configured services, in the configured order."""
+    kwargs = {"sleep": sleep} if sleep else {}
+    return {name: MODULES[name].service(ws.config.enrich, **kwargs) for name in ws.config.enrich.sources}
+
+
+class Lookups:
+    """Lookups in each service through the cache: an answer once received is not asked for again
+    (with `refresh`, it is asked once more in this run)."""
+
+    def __init__(self, cache: Cache, svcs: dict[str, Service], refresh: bool = False) -> None:
+        self.cache, self.services, self.refresh = cache, svcs, refresh
+        self.cached = 0
+        self.stopped: dict[str, str] = {}
+        self._fresh: set[str] = set()
+
+    def _get(self, key: str) -> tuple[bool, object]:
+        if self.refresh and key not in self._fresh:
+            return False, None
+        hit = self.cache.get(key)
+        if hit is None:
+            return False, None
+        self.cached += 1
+        return True, json.loads(hit[0])
+
+    def _put(self, key: str, value: object) -> None:
+        self.cache.put(key, "enrich", json.dumps(value, sort_keys=True, ensure_ascii=False), 0, 0)
+        self._fresh.add(key)
+
+    def _stop(self, source: str, exc: ServiceStopped) -> None:
+        self.stopped[source] = f"{exc.message} ({exc.hint})" if exc.hint else exc.message
+
+    def ids(self, source: str, keys: list[str]) -> dict[str, Found | None]:
+        """Each id key's record (None: the service does not know it); keys left out were not asked."""
+        module = MODULES[source]
+        out: dict[str, Found | None] = {}
+        todo = []
+        for key in dict.fromkeys(keys):
+            hit, raw = self._get(f"enrich:{source}:id:{key}")
+            if hit:
+                out[key] = module.parse(raw)
+            else:
+                todo.append(key)
+        for params, chunk in module.batches(todo) if source not in self.stopped else ():
+            try:
+                got = module.fetch_batch(self.services[source], params, chunk)
+            except ServiceStopped as exc:
+                self._stop(source, exc)
+                break
+            for key, raw in got.items():
+                self._put(f"enrich:{source}:id:{key}", raw)
+                out[key] = self._own(source, raw)
+        return out
+
+    def _own(self, source: str, raw: object) -> Found | None:
+        """Parse a record and file it under its own id too, so a rerun asking by that id finds it."""
+        record = MODULES[source].parse(raw)
+        own = MODULES[source].id_key(source, record.id) if record else None
+        if own and not self.cache.get(f"enrich:{source}:id:{own}"):
+            self._put(f"enrich:{source}:id:{own}", raw)
+        return record
+
+    def title(self, source: str, title: str) -> list[Found] | None:
+        """The records a title search returns (None: the service was not asked)."""
+        module = MODULES[source]
+        params = module.title_params(title)
+        if params is None:
+            return []
+        key = f"enrich:{source}:title:{normalize_title(title)}"
+        hit, raw = self._get(key)
+        if not hit:
+            if source in self.stopped:
+                return None
+            try:
+                raw = module.search_title(self.services[source], params)
+            except ServiceStopped as exc:
+                self._stop(source, exc)
+                return None
+            self._put(key, raw)
+            records = [self._own(source, item) for item in raw]
+        else:
+            records = [module.parse(item) for item in raw or []]  # type: ignore[attr-defined]
+        return [r for r in records if r is not None]
+
+
+@dataclass
+class _Work:
+    """One paper's lookups in progress."""
+
+    paper: Paper
+    refused: frozenset[str]
+    decisions: list[tuple[str, Decision]] = field(default_factory=list)
+    answered: set[str] = field(default_factory=set)
+
+    def accepted(self) -> list[Found]:
+        return [d.found for _s, d in self.decisions if d.found is not None]
+
+    def ids(self, source: str) -> list[str]:
+        """The paper's id keys as `source` takes them: the service's own id for the paper when an
+        earlier run found it, else the paper's ids and those of the records accepted so far."""
+        own = self.paper.external_ids.get(source)
+        if own:
+            key = MODULES[source].id_key(source, own)
+            return [key] if key else []
+        found = self.accepted()
+        pairs = {("arxiv", v) for v in [self.paper.arxiv_id, *(f.arxiv_id for f in found)] if v}
+        pairs |= {("doi", v) for v in [self.paper.doi, *(f.doi for f in found)] if v}
+        pairs |= {(source, f.id) for f in found if f.source == source}
+        keys = (MODULES[source].id_key(kind, value) for kind, value in sorted(pairs))
+        return [k for k in keys if k]
+
+
+def _by_title(lookups: Lookups, work: _Work, order: list[str]) -> None:
+    for source in order:
+        candidates = lookups.title(source, work.paper.title or "")
+        if candidates is None:
+            continue
+        work.answered.add(source)
+        decision = decide(work.paper, candidates, work.refused)
+        work.decisions.append((source, decision))
+        if decision.found is not None:
+            return
+
+
+def _by_id(lookups: Lookups, works: list[_Work], source: str) -> None:
+    wanted = {id(w): w.ids(source) for w in works if not any(s == source and d.found for s, d in w.decisions)}
+    got = lookups.ids(source, [k for keys in wanted.values() for k in keys])
+    for work in works:
+        keys = wanted.get(id(work))
+        if keys is None:
+            continue
+        if all(k in got for k in keys):
+            work.answered.add(source)
+        records = {r.id: r for k in keys if (r := got.get(k)) is not None and r.id not in work.refused}
+        for record in records.values():
+            work.decisions.append((source, check_id(work.paper, record)))
+
+
+def _look_up(lookups: Lookups, works: list[_Work], order: list[str]) -> None:
+    for work in works:
+        has_id = work.paper.arxiv_id or work.paper.doi or work.paper.external_ids
+        if not has_id and work.paper.title:
+            _by_title(lookups, work, order)
+    for source in [s for s in ID_ORDER if s in order]:
+        _by_id(lookups, works, source)
+
+
+def _current(index: PaperIndex, pid: str) -> str:
+    if pid in index.papers:
+        return pid
+    return next((p.id for p in index.papers.values() if pid in p.aliases), pid)
+
+
+def _place(index: PaperIndex, before: Paper, new: Paper) -> tuple[str, str | None]:
+    """Put the enriched paper back; (its id now, the paper it was merged into or None)."""
+    index.remove(before.id)
+    found = index.find(new)
+    if found is None:
+        if new.id in index.papers:  # its new id is a paper marked distinct from it: keep the old id
+            new = fields.restore(new, before, {"arxiv_id": new.enriched.get("arxiv_id", "")})
+        index.replace(new)
+        return new.id, None
+    into = found[0]
+    merged = merge(index.papers[into], new)
+    index.merges.append(
+        Merge(
+            into=merged.id,
+            absorbed=before.id,
+            rule="enrich",
+            score=found[2],
+            record=before,
+            before=index.papers[into],
+        )
+    )
+    index.remove(into)
+    index.replace(merged)
+    return merged.id, merged.id
+
+
+def _record(work: _Work, order: list[str], old: Enrichment | None) -> Enrichment:
+    matches = [
+        Match(source=s, work=d.found.id, rule=d.rule, score=d.score, title=d.found.title, why=d.why)
+        for s, d in work.decisions
+        if d.found is not None
+    ]
+    rejected = [
+        Match(source=s, work=d.candidate.id, rule=d.rule, score=d.score, title=d.candidate.title, why=d.why)
+        for s, d in work.decisions
+        if d.found is None and d.candidate is not None
+    ]
+    complete = set(order) <= work.answered
+    status: Literal["enriched", "not-found", "partial"] = (
+        "partial" if not complete else "enriched" if matches else "not-found"
+    )
+    return Enrichment(
+        paper=old.paper if old else work.paper.id,
+        status=status,
+        matches=matches,
+        rejected=rejected,
+        fields=dict(old.fields) if old and old.status != "undone" else {},
+        refused=list(old.refused) if old else [],
+        before=old.before if old and old.status != "undone" else work.paper,
+        time=clock.stamp(),
+    )
+
+
+def _finish(index: PaperIndex, work: _Work, rec: Enrichment, report: EnrichReport) -> Enrichment:
+    found = work.accepted()
+    if not found:
+        return rec
+    new, set_now, notes = fields.apply(work.paper, found)
+    pid, merged_into = _place(index, work.paper, new) if new != work.paper else (work.paper.id, None)
+    report.fields.update(set_now.keys())
+    report.by_title += any(d.rule not in ("id", "rejected") and d.found for _s, d in work.decisions)
+    if merged_into:
+        report.merged.append((rec.paper, merged_into))
+    return rec.model_copy(
+        update={
+            "into": pid if pid != rec.paper else None,
+            "merged_into": merged_into,
+            "fields": {**rec.fields, **set_now},
+            "notes": notes,
+        }
+    )
+
+
+def select(ws: Workspace, papers: dict[str, Paper], refs: list[str] | None, every: bool) -> list[Paper]:
+    """The papers to enrich: those named; else every paper (`every`); else those never enriched
+    (or only partly), and not undone."""
+    if refs:
+        names = {alias: p.id for p in papers.values() for alias in (p.id, *p.aliases, p.arxiv_id) if alias}
+        missing = [r for r in refs if r not in names]
+        if missing:
+            raise SurveyorError(f"no paper `{missing[0]}`", "give paper ids or arXiv ids (`surveyor status`)")
+        return [papers[pid] for pid in dict.fromkeys(names[r] for r in refs)]
+    log = load_log(ws)
+    done = {k: r for r in log.values() for k in (r.paper, r.into, r.merged_into) if k}
+    chosen = []
+    for paper in sorted(papers.values(), key=lambda p: p.id):
+        rec = next((done[k] for k in (paper.id, *paper.aliases) if k in done), None)
+        status = rec.status if rec else None
+        if status in (None, "partial") or (every and status != "undone"):
+            chosen.append(paper)
+    return [p for p in chosen if p.title or p.arxiv_id or p.doi]
+
+
+def enrich(
+    ws: Workspace,
+    refs: list[str] | None = None,
+    *,
+    every: bool = False,
+    refresh: bool = False,
+    svcs: dict[str, Service] | None = None,
+    progress: Progress | None = None,
+) -> EnrichReport:
+    """Enrich the selected papers; save papers and log after each chunk."""
+    svcs = svcs if svcs is not None else services(ws)
+    order: list[str] = [s for s in ws.config.enrich.sources if s in svcs]
+    index = open_index(ws)
+    todo = select(ws, index.papers, refs, every)
+    log = load_log(ws)
+    report = EnrichReport(asked=len(todo))
+    cache = ws.cache()
+    lookups = Lookups(cache, svcs, refresh)
+    try:
+        for start in range(0, len(todo), CHUNK):
+            _run_chunk(ws, index, log, lookups, order, todo[start : start + CHUNK], report)
+            if progress:
+                progress(min(start + CHUNK, len(todo)), len(todo))
+    finally:
+        cache.close()
+    report.requests = {name: svc.stats.requests for name, svc in svcs.items()}
+    report.cached = lookups.cached
+    report.stopped = list(lookups.stopped.values())
+    return report
+
+
+def _run_chunk(
+    ws: Workspace,
+    index: PaperIndex,
+    log: dict[str, Enrichment],
+    lookups: Lookups,
+    order: list[str],
+    chunk: list[Paper],
+    report: EnrichReport,
+) -> None:
+    by_id = {k: r for r in log.values() for k in (r.paper, r.into) if k}
+    works = []
+    for paper in chunk:
+        current = index.papers.get(_current(index, paper.id), paper)
+        old = next((by_id[k] for k in (current.id, *current.aliases) if k in by_id), None)
+        works.append((_Work(current, frozenset(old.refused if old else ())), old))
+    _look_up(lookups, [w for w, _old in works], order)
+    for work, old in works:
+        rec = _finish(index, work, _record(work, order, old), report)
+        log[rec.paper] = rec
+        report.records.append(rec)
+        report.matched += rec.status == "enriched"
+        report.not_found += rec.status == "not-found"
+        report.partial += rec.status == "partial"
+    save_index(ws, index)
+    write_jsonl(log_path(ws), log.values(), key=lambda r: r.paper)
+
+
+def undo(ws: Workspace, ref: str) -> Paper:
+    """Put a paper back as it was before enrichment (fields set since by a person stay); the records
+    it was matched with are never taken for it again."""
+    log = load_log(ws)
+    rec = next(
+        (r for r in log.values() if ref in (r.paper, r.into, r.before.arxiv_id) and r.status != "undone"),
+        None,
+    )
+    if rec is None or (not rec.fields and not rec.merged_into):
+        raise SurveyorError(f"`{ref}` has no enrichment to undo", "see data/enrichments.jsonl")
+    if rec.merged_into:
+        index = open_index(ws)
+        _kept, restored = unmerge(ws, _current(index, rec.merged_into), rec.paper)
+    else:
+        index = open_index(ws)
+        pid = _current(index, rec.into or rec.paper)
+        restored = fields.restore(index.remove(pid), rec.before, rec.fields)
+        index.replace(restored)
+        save_index(ws, index)
+    refused = sorted(set(rec.refused) | {m.work for m in rec.matches})
+    log[rec.paper] = rec.model_copy(
+        update={"status": "undone", "refused": refused, "fields": {}, "time": clock.stamp()}
+    )
+    write_jsonl(log_path(ws), log.values(), key=lambda r: r.paper)
+    return restored
