@@ -575,6 +575,8 @@ def update(workspace: WorkspaceOpt = Path(".")) -> None:
     ws = _workspace(workspace)
     with _progress("classifying") as progress:
         report = run_update(ws, progress)
+    if report.enrich is not None:
+        _print_enrich(report.enrich, verbose=False)
     _print_classify(report.classify)
     for path, changed in report.exports:
         if changed:
@@ -600,6 +602,8 @@ def build(
         report = run_build(ws, progress)
     for imp in report.imports:
         _print_import(imp, verbose=False)
+    if report.enrich is not None:
+        _print_enrich(report.enrich, verbose=False)
     _print_classify(report.classify)
     for path, changed in report.exports:
         typer.echo(f"{'wrote' if changed else 'unchanged'} {path.resolve()}")

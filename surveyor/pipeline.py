@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 
 from .classify.runner import ClassifyReport, Progress, classify_workspace, rekey
+from .enrich.run import EnrichReport, enrich_added
 from .errors import InputError
 from .export.awesome import group_by_node, render_body, render_readme
 from .export.latex import render_bib, render_main
@@ -277,17 +278,22 @@ class BuildReport:
     imports: list[ImportReport]
     classify: ClassifyReport
     exports: list[tuple[Path, bool]]
+    enrich: EnrichReport | None = None  # with `[enrich] auto`: what enriching the added papers did
 
 
 def build(ws: Workspace, progress: Progress | None = None) -> BuildReport:
-    """Import the configured files, fetch the configured arXiv queries, classify what is new, export."""
+    """Import the configured files, fetch the configured arXiv queries, enrich the papers added (only
+    with `[enrich] auto`: by default a build asks no metadata service), classify what is new, export."""
+    known = ws.load_papers()
+    before = set(known) | {alias for p in known.values() for alias in p.aliases}
     imports = import_configured(ws)
     if ws.config.sources.arxiv:
         from .collect import fetch
 
         fetch(ws, ws.config.sources.arxiv)
+    enriched = enrich_added(ws, before)
     report = classify_workspace(ws, progress=progress, command="build")
-    return BuildReport(imports, report, export(ws))
+    return BuildReport(imports, report, export(ws), enriched)
 
 
 def status(ws: Workspace) -> dict[str, Any]:

@@ -1,5 +1,5 @@
-"""`surveyor update`: what is new since the last run, classified, exported, and described for a
-pull request.
+"""`surveyor update`: what is new since the last run, enriched (with `[enrich] auto`), classified,
+exported, and described for a pull request.
 
 Input: the workspace (its configured files and arXiv queries). Output: the regenerated exports and
 `output/CHANGES.md` — the new papers per section with their confidence, the ones needing review,
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .classify.runner import ClassifyReport, Progress, classify_workspace, rekey
+from .enrich.run import EnrichReport, enrich_added
 from .escape import md_url, pr_code, pr_text
 from .export.awesome import place
 from .models import Paper
@@ -31,6 +32,7 @@ class UpdateReport:
     classify: ClassifyReport
     exports: list[tuple[Path, bool]] = field(default_factory=list)
     changes: Path | None = None
+    enrich: EnrichReport | None = None  # with `[enrich] auto`: what enriching the new papers did
 
 
 def new_papers(before: set[str], papers: dict[str, Paper]) -> list[str]:
@@ -104,9 +106,10 @@ def update(ws: Workspace, progress: Progress | None = None) -> UpdateReport:
         from .collect import fetch
 
         fetch(ws, ws.config.sources.arxiv)
+    enriched = enrich_added(ws, before)
     new = new_papers(before, ws.load_papers())
     report = classify_workspace(ws, progress=progress, command="update")
-    result = UpdateReport(new, report, export(ws))
+    result = UpdateReport(new, report, export(ws), enrich=enriched)
     if new:
         path = ws.root / "output" / "CHANGES.md"
         atomic_write_text(path, changes_text(ws, new, report))

@@ -138,7 +138,10 @@ class Work:
             "display_name": self.title,
             "publication_year": self.year,
             "publication_date": f"{self.year}-06-01",
-            "ids": {"openalex": f"https://openalex.org/{wid}", **({"doi": f"https://doi.org/{doi}"} if doi else {})},
+            "ids": {
+                "openalex": f"https://openalex.org/{wid}",
+                **({"doi": f"https://doi.org/{doi}"} if doi else {}),
+            },
             "language": "en",
             "type": kind,
             "authorships": self._authorships(),
@@ -345,7 +348,9 @@ def _handler(state: Scholarly) -> type[BaseHTTPRequestHandler]:
             queue = state.faults.get(api) or []
             fault = queue.pop(0) if queue else None
             if fault and fault.startswith("429"):
-                self._send(429, {"message": "Too Many Requests"}, {"Retry-After": fault.partition(":")[2] or "1"})
+                self._send(
+                    429, {"message": "Too Many Requests"}, {"Retry-After": fault.partition(":")[2] or "1"}
+                )
                 return
             if fault in ("503", "500"):
                 self._send(int(fault), {"message": "unavailable"}, {})

@@ -5,13 +5,16 @@ Input: a paper and the records a service found for it (by title, or by an id it 
 was turned down. Pure functions, no I/O.
 
 A record found by title is accepted when its normalised title scores at least TITLE_ALONE against
-the paper's (rapidfuzz ratio), or at least TITLE_BACKED when the year or an author agrees too, or
-when one title is the other without its subtitle and the year or an author agrees. Whatever the
-score, it is turned down when: the ids disagree; the names or numbers in the titles differ (VideoChat
-vs VideoChat2, LLaVA vs LLaVA++, Video-XL vs Video-XL-2); the years are more than one apart; both
-list authors and none is shared; it is not a paper (paratext, erratum); the user undid it before;
-or two different papers fit about as well (ambiguous). A record found by an id the paper already
-holds is turned down only when its title shares too little with the paper's (a mistyped id).
+the paper's (rapidfuzz ratio) and no word of one stands where the other has a different word
+(spelling variants aside); or at least TITLE_BACKED with an author in common; or at least
+TITLE_BACKED when one title is the other cut short and the year agrees; or when one title is the
+other without its subtitle and an author agrees (a year alone does not: "X: A Survey" is another
+paper than "X"). Whatever the score, it is turned down when: the ids disagree; the names or numbers
+in the titles differ (VideoChat vs VideoChat2, LLaVA vs LLaVA++, Qwen2-VL vs Qwen2.5-VL, 1K vs 10K);
+the years are more than one apart; both list authors and none is shared; it is not a paper
+(paratext, erratum); the user undid it before; or two different papers fit about as well. A record
+found by an id the paper already holds is turned down only when its title shares too little with
+the paper's (a mistyped id).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from anyascii import anyascii
 from rapidfuzz import fuzz
@@ -33,7 +37,8 @@ TITLE_ALONE = 95.0  # rapidfuzz ratio of normalised titles that needs no other e
 TITLE_BACKED = 88.0  # ... when the year or an author agrees as well
 ID_TITLE_MIN = 50.0  # token-set ratio below which a record found by id names another paper
 AMBIGUOUS_GAP = 3.0  # two different papers scoring this close: no match
-SUBTITLE_WORDS = 4  # a main title standing for the whole needs this many words
+SUBTITLE_WORDS = 4  # a main title (or a cut-short one) standing for the whole needs this many words
+SPELLING = 75.0  # two words this alike are one word spelled two ways
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,7 @@ class Decision:
     candidate turned down with the reason (for the log)."""
 
     found: Found | None
-    rule: str  # id, title, fuzzy-title, subtitle; not-found, rejected
+    rule: str  # id, title, fuzzy-title, truncated, subtitle; not-found, rejected
     score: float | None = None
     candidate: Found | None = None
     why: str = ""
@@ -89,37 +94,60 @@ def conflict(paper: Paper, found: Found) -> str | None:
     return None
 
 
-def _backed(paper: Paper, found: Found) -> bool:
-    """Whether the year or an author agrees (conflicts were ruled out before)."""
-    mine = paper_year(paper)
-    year = bool(mine and found.year)
-    authors = bool(surnames(paper.authors) & surnames(found.authors))
-    return year or authors
+def different_names(a: str, b: str) -> bool:
+    """Whether two (untexed) titles name different papers: other names before the colon, other
+    numbers anywhere (VideoChat vs VideoChat2, Qwen2-VL vs Qwen2.5-VL, 1K vs 10K frames)."""
+    names = name_part(a), name_part(b)
+    if title_conflict(a, b) or (all(names) and names[0] != names[1]):
+        return True
+    digits = [{w for w in title_key(t).split() if any(c.isdigit() for c in w)} for t in (a, b)]
+    return digits[0] != digits[1]
+
+
+def swapped_word(a: str, b: str) -> bool:
+    """Whether one title has a word where the other has a different one (not a spelling variant:
+    "Memory" for "Queries", not "Modelling" for "Modeling")."""
+    wa, wb = title_key(a).split(), title_key(b).split()
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, wa, wb, autojunk=False).get_opcodes():
+        if tag == "replace" and fuzz.ratio(" ".join(wa[i1:i2]), " ".join(wb[j1:j2])) < SPELLING:
+            return True
+    return False
+
+
+def _truncated(a: str, b: str) -> bool:
+    """Whether one title is the other cut short mid-way (not at its subtitle: that is `_subtitle`)."""
+    short, long = sorted((a, b), key=lambda t: len(title_key(t)))
+    cut = title_key(short)
+    whole = title_key(long)
+    return len(cut.split()) >= SUBTITLE_WORDS and whole.startswith(cut) and not _subtitle(a, b)
 
 
 def judge(paper: Paper, found: Found) -> tuple[float, str | None, str]:
     """(title score, the rule that accepts `found` or None, why) for a record found by title."""
+    a, b = untex(paper.title or ""), untex(found.title or "")
+    score = round(fuzz.ratio(title_key(a), title_key(b)), 1)
     why = conflict(paper, found)
-    score = round(fuzz.ratio(title_key(paper.title), title_key(found.title)), 1)
     if why:
         return score, None, why
-    names = name_part(paper.title or ""), name_part(found.title or "")
-    if title_conflict(paper.title or "", found.title or "") or (all(names) and names[0] != names[1]):
+    if different_names(a, b):
         return score, None, "the titles name different papers (names or numbers differ)"
-    if score >= TITLE_ALONE:
+    authors = bool(surnames(paper.authors) & surnames(found.authors))
+    year = bool(paper_year(paper) and found.year)
+    if score >= TITLE_ALONE and (authors or not swapped_word(a, b)):
         return score, "title", f"title {score:g}"
-    if score >= TITLE_BACKED and _backed(paper, found):
-        return score, "fuzzy-title", f"title {score:g} with year or author agreeing"
-    if _subtitle(paper.title or "", found.title or "") and _backed(paper, found):
-        return score, "subtitle", "one title is the other without its subtitle; year or author agrees"
-    return score, None, f"title {score:g} below {TITLE_ALONE:g} (or {TITLE_BACKED:g} with year/author)"
+    if score >= TITLE_BACKED and authors:
+        return score, "fuzzy-title", f"title {score:g}, an author agrees"
+    if score >= TITLE_BACKED and year and _truncated(a, b):
+        return score, "truncated", f"title {score:g} cut short, the year agrees"
+    if authors and _subtitle(a, b):
+        return score, "subtitle", "one title is the other without its subtitle; an author agrees"
+    return score, None, f"title {score:g}: not enough (a word differs, or no author to confirm it)"
 
 
 def _subtitle(a: str, b: str) -> bool:
-    ka, kb = title_key(a), title_key(b)
-    for whole, other in ((a, kb), (b, ka)):
-        main = title_key(re.split(r":|\s[-–—]\s", untex(whole), maxsplit=1)[0])
-        if main != title_key(whole) and main == other and len(main.split()) >= SUBTITLE_WORDS:
+    for whole, other in ((a, b), (b, a)):
+        main = title_key(re.split(r":|\s[-–—]\s", whole, maxsplit=1)[0])
+        if main != title_key(whole) and main == title_key(other) and len(main.split()) >= SUBTITLE_WORDS:
             return True
     return False
 

@@ -252,26 +252,19 @@ def _current(index: PaperIndex, pid: str) -> str:
     return next((p.id for p in index.papers.values() if pid in p.aliases), pid)
 
 
-def _place(index: PaperIndex, before: Paper, new: Paper) -> tuple[str, str | None]:
-    """Put the enriched paper back; (its id now, the paper it was merged into or None)."""
+def _place(index: PaperIndex, before: Paper, new: Paper, set_now: dict[str, str]) -> tuple[str, str | None]:
+    """Put the enriched paper back; (its id now, the library paper it turned out to be, or None).
+    Only an arXiv id or DOI just found can show it is a paper the library holds already."""
     index.remove(before.id)
-    found = index.find(new)
-    if found is None:
-        if new.id in index.papers:  # its new id is a paper marked distinct from it: keep the old id
-            new = fields.restore(new, before, {"arxiv_id": new.enriched.get("arxiv_id", "")})
+    into = index.find_by_id(new) if {"arxiv_id", "doi"} & set(set_now) else None
+    if into is None:
+        if new.id != before.id and new.id in index.papers:  # its arXiv id's paper is marked distinct
+            new = fields.restore(new, before, {"arxiv_id": set_now.pop("arxiv_id")})
         index.replace(new)
         return new.id, None
-    into = found[0]
     merged = merge(index.papers[into], new)
     index.merges.append(
-        Merge(
-            into=merged.id,
-            absorbed=before.id,
-            rule="enrich",
-            score=found[2],
-            record=before,
-            before=index.papers[into],
-        )
+        Merge(into=merged.id, absorbed=before.id, rule="enrich", record=before, before=index.papers[into])
     )
     index.remove(into)
     index.replace(merged)
@@ -310,7 +303,7 @@ def _finish(index: PaperIndex, work: _Work, rec: Enrichment, report: EnrichRepor
     if not found:
         return rec
     new, set_now, notes = fields.apply(work.paper, found)
-    pid, merged_into = _place(index, work.paper, new) if new != work.paper else (work.paper.id, None)
+    pid, merged_into = _place(index, work.paper, new, set_now) if new != work.paper else (work.paper.id, None)
     report.fields.update(set_now.keys())
     report.by_title += any(d.rule not in ("id", "rejected") and d.found for _s, d in work.decisions)
     if merged_into:
@@ -376,6 +369,16 @@ def enrich(
     return report
 
 
+def enrich_added(ws: Workspace, before: set[str]) -> EnrichReport | None:
+    """With `[enrich] auto`, enrich the papers added since the library held the ids `before` (what
+    `build` and `update` call, so their changes stay about the new papers); None when off."""
+    if not ws.config.enrich.auto:
+        return None
+    papers = ws.load_papers()
+    added = [pid for pid, p in sorted(papers.items()) if pid not in before and not set(p.aliases) & before]
+    return enrich(ws, added) if added else EnrichReport()
+
+
 def _run_chunk(
     ws: Workspace,
     index: PaperIndex,
@@ -388,7 +391,9 @@ def _run_chunk(
     by_id = {k: r for r in log.values() for k in (r.paper, r.into) if k}
     works = []
     for paper in chunk:
-        current = index.papers.get(_current(index, paper.id), paper)
+        current = index.papers.get(paper.id)
+        if current is None:  # merged into a paper enriched before it in this run
+            continue
         old = next((by_id[k] for k in (current.id, *current.aliases) if k in by_id), None)
         works.append((_Work(current, frozenset(old.refused if old else ())), old))
     _look_up(lookups, [w for w, _old in works], order)

@@ -191,6 +191,19 @@ class PaperIndex:
                     best = (score, pid)
         return (best[1], "fuzzy-title", round(best[0], 1)) if best else None
 
+    def find_by_id(self, paper: Paper) -> str | None:
+        """The library paper with the same arXiv id or DOI as `paper` (and not marked distinct), if any;
+        `paper` itself should not be in the library."""
+        for key in _keys(paper):
+            found = self._by_key.get(key)
+            if (
+                key.startswith(("arxiv-id:", "doi:"))
+                and found in self.papers
+                and self._allowed(paper, self.papers[found])
+            ):
+                return found
+        return None
+
     def upsert(self, paper: Paper) -> Outcome:
         """Add `paper`, or merge it into the paper it duplicates (and log the merge)."""
         found = self.find(paper)
