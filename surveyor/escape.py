@@ -8,7 +8,9 @@ language; URLs that are not plain http(s) come back as None (the caller leaves t
 LaTeX text is escaped here rather than with pylatexenc's `unicode_to_latex`: for the characters
 titles carry it emits macros the survey's preamble (T1, utf8, no amssymb) cannot typeset
 (`\\mathbb{R}` for ℝ, `{\\CYRP}` for Cyrillic, `{\\bfseries ?}` for CJK), where this keeps Latin
-text as UTF-8, sets Greek and symbols as math and transliterates the rest (anyascii).
+text as UTF-8, sets Greek and symbols as math and transliterates the rest (anyascii). BibTeX values
+go one step further for the accented Latin letters left: pylatexenc writes each as a braced accent
+command (`ø` -> `{\\o}`, `é` -> `{\\'e}`), the form BibTeX sorts, abbreviates and purifies as a letter.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import re
 import unicodedata
 
 from anyascii import anyascii
+from pylatexenc.latexencode import unicode_to_latex
 
 from .text import safe_url, strip_controls
 
@@ -96,8 +99,19 @@ def bib_value(text: str) -> str:
     written as `\\textbraceleft{}`/`\\textbraceright{}`, since BibTeX counts `\\{` as a brace (one `}`
     in a title would end the field early and could open a new one)."""
     escaped = tex_escape(text).replace(r"\{", r"\textbraceleft{}").replace(r"\}", r"\textbraceright{}")
+    escaped = "".join(_bib_letter(c) if ord(c) > 127 else c for c in escaped)
     assert _balanced(escaped), escaped  # every brace left is one of our own `{}` pairs
     return escaped
+
+
+def _bib_letter(char: str) -> str:
+    """An accented Latin letter as BibTeX's special character `{\\"o}` (pylatexenc); else as it is."""
+    if not char.isalpha():
+        return char
+    command = unicode_to_latex(char, non_ascii_only=True)
+    if command == char or "ensuremath" in command or not command.startswith(("\\", "{\\")):
+        return char
+    return command if command.startswith("{") else "{" + command + "}"
 
 
 def bib_name(name: str) -> str:

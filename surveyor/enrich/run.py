@@ -10,7 +10,8 @@ Per chunk of papers: those without any id are looked up by title (each service i
 record is accepted); then every id known, the paper's own or a title match's, is looked up in
 batches (Semantic Scholar first, so the DOIs of published versions it knows are asked of OpenAlex
 too). Every answer goes into the SQLite cache (`.surveyor/cache.sqlite`) as it arrives, so a rerun
-or a run resumed after a kill asks nothing twice; papers and log are saved after each chunk. A paper
+or a run resumed after a kill asks nothing twice; papers and log are saved every SAVE_EVERY seconds,
+at the end and when the run is stopped (what a kill loses is rebuilt from the cache). A paper
 a service could not be asked about (it stopped answering) is logged as `partial` and asked again by
 the next run. A paper whose new arXiv id or DOI belongs to another paper in the library is merged
 into it, logged like any merge (`surveyor unmerge` splits it).
@@ -19,6 +20,7 @@ into it, logged like any merge (`surveyor unmerge` splits it).
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,7 +43,8 @@ from .service import Service, ServiceStopped
 
 MODULES: dict[str, ModuleType] = {"openalex": openalex, "s2": s2}
 ID_ORDER = ("s2", "openalex")  # Semantic Scholar's DOIs of published versions feed OpenAlex's batch
-CHUNK = 500  # papers per save; Semantic Scholar's batch size
+CHUNK = 500  # papers looked up together: Semantic Scholar's batch size
+SAVE_EVERY = 20.0  # seconds between saves of papers and log (answers are cached as they arrive)
 Progress = Callable[[int, int], None]
 
 
@@ -347,7 +350,8 @@ def enrich(
     svcs: dict[str, Service] | None = None,
     progress: Progress | None = None,
 ) -> EnrichReport:
-    """Enrich the selected papers; save papers and log after each chunk."""
+    """Enrich the selected papers. Every answer is cached as it arrives; papers and log are saved
+    every SAVE_EVERY seconds, at the end, and when the run is stopped (Ctrl-C, a service error)."""
     svcs = svcs if svcs is not None else services(ws)
     order: list[str] = [s for s in ws.config.enrich.sources if s in svcs]
     index = open_index(ws)
@@ -356,12 +360,17 @@ def enrich(
     report = EnrichReport(asked=len(todo))
     cache = ws.cache()
     lookups = Lookups(cache, svcs, refresh)
+    saved = time.monotonic()
     try:
         for start in range(0, len(todo), CHUNK):
-            _run_chunk(ws, index, log, lookups, order, todo[start : start + CHUNK], report)
+            _run_chunk(index, log, lookups, order, todo[start : start + CHUNK], report)
+            if time.monotonic() - saved > SAVE_EVERY:
+                _save(ws, index, log)
+                saved = time.monotonic()
             if progress:
                 progress(min(start + CHUNK, len(todo)), len(todo))
     finally:
+        _save(ws, index, log)
         cache.close()
     report.requests = {name: svc.stats.requests for name, svc in svcs.items()}
     report.cached = lookups.cached
@@ -379,8 +388,12 @@ def enrich_added(ws: Workspace, before: set[str]) -> EnrichReport | None:
     return enrich(ws, added) if added else EnrichReport()
 
 
+def _save(ws: Workspace, index: PaperIndex, log: dict[str, Enrichment]) -> None:
+    save_index(ws, index)
+    write_jsonl(log_path(ws), log.values(), key=lambda r: r.paper)
+
+
 def _run_chunk(
-    ws: Workspace,
     index: PaperIndex,
     log: dict[str, Enrichment],
     lookups: Lookups,
@@ -399,13 +412,13 @@ def _run_chunk(
     _look_up(lookups, [w for w, _old in works], order)
     for work, old in works:
         rec = _finish(index, work, _record(work, order, old), report)
+        if old is not None and rec.model_copy(update={"time": old.time}) == old:
+            rec = old  # nothing new: the log line stays as it was
         log[rec.paper] = rec
         report.records.append(rec)
         report.matched += rec.status == "enriched"
         report.not_found += rec.status == "not-found"
         report.partial += rec.status == "partial"
-    save_index(ws, index)
-    write_jsonl(log_path(ws), log.values(), key=lambda r: r.paper)
 
 
 def undo(ws: Workspace, ref: str) -> Paper:

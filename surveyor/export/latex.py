@@ -1,5 +1,8 @@
 """The LaTeX survey skeleton: `main.tex` with a section per top-level node, a subsection per child,
-each with its description and its papers cited, and `references.bib` with stable readable keys.
+each with its description and its papers cited (natbib: numbers, sorted and compressed, `plainnat`,
+which prints URLs and DOIs), and `references.bib`: Google-Scholar-style keys (`lastnameYEARword`),
+authors, `@inproceedings`/`@article` with the venue for published papers, `@misc` with the arXiv id
+(`eprint`, "arXiv preprint arXiv:ID") for preprints.
 
 Input: taxonomy, papers, effective labels. Output: the two files' text (deterministic). Every field
 is escaped through `surveyor.escape` (LaTeX text, BibTeX values, URLs); identifiers that do not read
@@ -13,9 +16,12 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
+from anyascii import anyascii
+
 from ..escape import bib_name, bib_url, bib_value, tex_escape, tex_label
 from ..extract.papers import title_name
 from ..models import Classification, Paper
+from ..sources.venue import venue_details
 from ..taxonomy import Node, Taxonomy
 from ..text import fold, is_arxiv_id, is_category
 from .awesome import group_by_node, paper_year, sort_key
@@ -24,12 +30,12 @@ if TYPE_CHECKING:
     from ..graph import BenchmarkRow
 
 _KEY_STOP = frozenset("a an the of for and on in with to from towards toward via is are do does can".split())
-JOURNALS = frozenset({"TIP", "TPAMI", "IJCV", "TMM", "TCSVT", "TMLR", "JMLR", "ACM Computing Surveys"})
+MAX_AUTHORS = 25  # names in an `author` field; more end in "and others"
 
 
 def _lastname(author: str) -> str:
     name = author.split(",")[0] if "," in author else (author.split() or [""])[-1]
-    return fold(name).replace(" ", "")
+    return fold(anyascii(name)).replace(" ", "")
 
 
 def base_key(paper: Paper) -> str:
@@ -80,26 +86,46 @@ def _suffixes() -> Iterator[str]:
 _PLAIN_DOI = re.compile(r"10\.\d{4,9}/[^\s{}\\%#~^&$_\"]+")  # a DOI that needs no escaping
 
 
+def bib_names(authors: list[str]) -> str:
+    """The `author` field: each name through `bib_name`; after MAX_AUTHORS names, `and others`."""
+    names = [bib_name(a) for a in authors[:MAX_AUTHORS]]
+    return " and ".join(names + (["others"] if len(authors) > MAX_AUTHORS else []))
+
+
+def entry_kind(paper: Paper) -> tuple[str, str | None, str | None]:
+    """(entry type, the field naming where it appeared, its value): `@article` in a journal and
+    `@inproceedings` at a conference (full names for known venues) when authors are known (both
+    types require them); else `@misc`, with the venue or "arXiv preprint arXiv:ID" as `howpublished`."""
+    if paper.venue:
+        full, kind = venue_details(paper.venue)
+        if not paper.authors:
+            return "misc", "howpublished", bib_value(full)
+        if (paper.venue_kind or kind) == "journal":
+            return "article", "journal", bib_value(full)
+        return "inproceedings", "booktitle", bib_value(full)
+    if paper.arxiv_id and is_arxiv_id(paper.arxiv_id):
+        return "misc", "howpublished", f"arXiv preprint arXiv:{paper.arxiv_id}"
+    return "misc", None, None
+
+
 def bib_entry(paper: Paper, key: str) -> str:
-    """One BibTeX entry: @misc for preprints, @inproceedings/@article for published papers."""
+    """One BibTeX entry: authors, the type its venue calls for, the arXiv id (`eprint`) and a URL."""
     fields: list[tuple[str, str]] = [("title", "{" + bib_value(paper.display_title) + "}")]
     if paper.authors:
-        fields.append(("author", " and ".join(bib_name(a) for a in paper.authors)))
+        fields.append(("author", bib_names(paper.authors)))
     else:  # BibTeX styles sort by author, else by `key`
         fields.append(("key", bib_value(paper.display_title)))
-    if paper_year(paper):
-        fields.append(("year", str(paper_year(paper))))
-    kind = "misc"
-    if paper.venue and paper.authors:
-        kind = "article" if paper.venue in JOURNALS else "inproceedings"
-        fields.append(("journal" if kind == "article" else "booktitle", bib_value(paper.venue)))
-    elif paper.venue:  # those entry types require authors; no listing we read gives them
-        fields.append(("howpublished", bib_value(paper.venue)))
+    kind, where, venue = entry_kind(paper)
+    if where and venue:
+        fields.append((where, venue))
+    fields.append(("year", str(paper_year(paper) or "n.d.")))  # "no date": natbib styles want a year
     if paper.arxiv_id and is_arxiv_id(paper.arxiv_id):
         fields += [("eprint", paper.arxiv_id), ("archivePrefix", "arXiv")]
         category = next((c for c in paper.categories if is_category(c)), None)
         if category:
             fields.append(("primaryClass", category))
+        if paper.venue and not paper.authors:
+            fields.append(("note", f"arXiv:{paper.arxiv_id}"))
     if paper.doi:
         fields.append(("doi", paper.doi if _PLAIN_DOI.fullmatch(paper.doi) else bib_value(paper.doi)))
     url = bib_url(paper.url)
@@ -129,6 +155,7 @@ PREAMBLE = [
     r"\usepackage{array}",
     r"\usepackage{adjustbox}",
     r"\usepackage[edges]{forest}",
+    r"\usepackage[numbers,sort&compress]{natbib}",
     r"\usepackage[hidelinks]{hyperref}",
 ]
 FIGURE_BEGIN = "% surveyor: taxonomy figure (forest); pandoc exports leave it out"
@@ -179,7 +206,7 @@ def render_main(
         lines += _node_tex(node, 0, groups, keys)
     if rows:
         lines += ["", *benchmark_table(rows, papers, keys)]
-    lines += ["", r"\bibliographystyle{plain}", r"\bibliography{references}", "", r"\end{document}", ""]
+    lines += ["", r"\bibliographystyle{plainnat}", r"\bibliography{references}", "", r"\end{document}", ""]
     return "\n".join(lines), cited, keys
 
 

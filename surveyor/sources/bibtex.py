@@ -1,5 +1,6 @@
 """BibTeX files (bibtexparser): title, authors, year, venue (booktitle/journal), arXiv eprint, DOI,
-URL, abstract; the entry key is kept so exports can reuse the author's own keys.
+URL, abstract, read from LaTeX into Unicode with pylatexenc; the entry key is kept so exports can
+reuse the author's own keys.
 
 Input: the .bib text. Output: papers; a block that does not parse is skipped with its line.
 """
@@ -7,32 +8,28 @@ Input: the .bib text. Output: papers; a block that does not parse is skipped wit
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import bibtexparser
+from pylatexenc.latex2text import LatexNodes2Text
+from pylatexenc.latexwalker import LatexWalkerError
 
 from ..text import clean_space
 from .base import Parsed, Skip
 
 FORMAT = "bibtex"
-_ACCENTS = {
-    "'": "\u0301",
-    "`": "\u0300",
-    '"': "\u0308",
-    "^": "\u0302",
-    "~": "\u0303",
-    "c": "\u0327",
-    "v": "\u030c",
-}
+_TEXT = LatexNodes2Text(math_mode="text", strict_latex_spaces=False)
+_BARE_PERCENT = re.compile(r"(?<!\\)%")
 
 
 def delatex(text: str) -> str:
-    """Plain text from a BibTeX field: accents composed, braces and simple commands dropped."""
-    import unicodedata
-
-    text = re.sub(r"\\([`'\"^~cv])\s*\{?\\?([A-Za-z])\}?", lambda m: m.group(2) + _ACCENTS[m.group(1)], text)
-    text = re.sub(r"\\(textbf|textit|emph|mathrm|texttt)\{([^{}]*)\}", r"\2", text)
-    text = text.replace("\\&", "&").replace("\\%", "%").replace("\\_", "_").replace("--", "–")
-    return clean_space(unicodedata.normalize("NFC", text.replace("{", "").replace("}", "")))
+    """Plain Unicode from a BibTeX field (pylatexenc): accents composed (`{\\o}` -> ø, `{\\"o}` -> ö),
+    markup dropped (`\\textsc{VidNet}` -> VidNet), escapes and math read (`\\&` -> &, `$\\pi$` -> π)."""
+    try:
+        plain = _TEXT.latex_to_text(_BARE_PERCENT.sub(r"\\%", text))  # a bare % is no comment here
+    except (LatexWalkerError, RecursionError):  # malformed or too deep: the text, braces dropped
+        plain = text.replace("{", "").replace("}", "")
+    return clean_space(unicodedata.normalize("NFC", plain))
 
 
 def parse(text: str, file: str) -> Parsed:
