@@ -244,6 +244,9 @@ class Scholarly:
     faults: dict[str, list[str | None]] = field(default_factory=lambda: {"openalex": [], "s2": []})
     requests: list[Logged] = field(default_factory=list)
     base: str = ""
+    refuse: set[str] = field(
+        default_factory=set
+    )  # query parameters answered with a 400, as an older API would
     _index: dict[str, Any] = field(default_factory=dict)
 
     def records(self, api: str) -> list[dict[str, Any]]:
@@ -377,6 +380,17 @@ def _handler(state: Scholarly) -> type[BaseHTTPRequestHandler]:
                 return
             if fault == "garbage":
                 self._raw(200, b"<html>oops")
+                return
+            refused = state.refuse & set(query)
+            if refused:
+                self._send(
+                    400,
+                    {
+                        "error": "Invalid query parameters error.",
+                        "message": f"{sorted(refused)[0]} is not a valid parameter",
+                    },
+                    {},
+                )
                 return
             if api == "openalex" and "/" + rest == "/works" and method == "GET":
                 status, payload = _openalex(state, query)

@@ -295,3 +295,25 @@ def test_cli_mistakes_are_one_line_with_a_hint(tmp_path: Path) -> None:
     bad = root / "surveyor.toml"
     bad.write_text(bad.read_text() + "s2_interval = -1\n")
     assert_user_error(run_cli("enrich", "-w", str(root)), "enrich.s2_interval")
+
+
+def test_a_server_refusing_select_is_asked_without_it_and_an_unreachable_one_is_left_soon(
+    tmp_path: Path,
+) -> None:
+    works = arxiv_works(60)
+    with serve(works) as srv:
+        srv.refuse.add("select")
+        ws = Workspace(write_workspace(tmp_path / "ws", enrich_config(srv)))
+        ws.save_papers(
+            [listed(w.arxiv_id or "", i, title=w.title, arxiv_id=w.arxiv_id) for i, w in enumerate(works)]
+        )
+        report = enrich(ws)
+        assert report.matched == 60 and report.stopped == []
+        asked = [r.query for r in srv.asked("openalex")]
+        assert "select" in asked[0] and all("select" not in q for q in asked[1:]) and len(asked) == 3
+    root = write_workspace(tmp_path / "off", enrich_config(srv))  # the server is gone: connections refused
+    Workspace(root).save_papers([listed("2401.00000", 1, title="A Paper", arxiv_id="2401.00000")])
+    start = time.monotonic()
+    report = enrich(Workspace(root))
+    assert time.monotonic() - start < 5 and report.partial == 1 and len(report.stopped) == 2
+    assert all("no answer" in why and "Connection refused" in why for why in report.stopped)

@@ -15,17 +15,31 @@ from typing import Any
 
 from ..config import EnrichConfig
 from ..text import normalize_title
-from .records import Found, arxiv_from, clean_doi, items, obj, safe_url, split_doi, text, venue_of, year_of
-from .service import Service
+from .records import (
+    Found,
+    arxiv_from,
+    clean_doi,
+    count,
+    items,
+    names,
+    obj,
+    safe_url,
+    split_doi,
+    text,
+    venue_of,
+    year_of,
+)
+from .service import Service, ServiceStopped
 
 NAME = "openalex"
 BATCH = 50
 PER_PAGE = 100  # the documented maximum page size
 TITLE_RESULTS = 10
 SELECT = (
-    "id,doi,title,display_name,publication_year,publication_date,type,authorships,primary_location,"
-    "locations,best_oa_location,open_access,cited_by_count,is_paratext"
+    "id,doi,title,display_name,publication_year,type,authorships,primary_location,locations,"
+    "best_oa_location,open_access,cited_by_count,is_paratext"
 )
+_SELECTED = frozenset(SELECT.split(","))
 _VENUE_SOURCES = ("journal", "conference", "book series")
 
 
@@ -65,7 +79,7 @@ def fetch_batch(svc: Service, params: dict[str, str], keys: list[str]) -> dict[s
     works = []
     page = 1
     while True:
-        body = svc.get("/works", {**params, "page": str(page)}) or {}
+        body = _works(svc, {**params, "page": str(page)}) or {}
         results = body.get("results") if isinstance(body, dict) else None
         works += [w for w in results or [] if isinstance(w, dict)]
         count = (body.get("meta") or {}).get("count", 0) if isinstance(body, dict) else 0
@@ -73,7 +87,7 @@ def fetch_batch(svc: Service, params: dict[str, str], keys: list[str]) -> dict[s
             break
         page += 1
     found: dict[str, dict[str, Any] | None] = dict.fromkeys(keys)
-    for work in works:
+    for work in map(_trim, works):
         for key in (f"doi:{clean_doi(work.get('doi'))}", f"openalex:{_short_id(work.get('id'))}"):
             if key in found and found[key] is None:
                 found[key] = work
@@ -91,9 +105,28 @@ def title_params(title: str) -> dict[str, str] | None:
 
 def search_title(svc: Service, params: dict[str, str]) -> list[dict[str, Any]]:
     """The Work objects a title search returns."""
-    body = svc.get("/works", params) or {}
+    body = _works(svc, params) or {}
     results = body.get("results") if isinstance(body, dict) else None
-    return [w for w in results or [] if isinstance(w, dict)]
+    return [_trim(w) for w in results or [] if isinstance(w, dict)]
+
+
+def _works(svc: Service, params: dict[str, str]) -> Any:
+    """GET /works. A server that refuses `select` (HTTP 400 naming it: an OpenAlex that dropped one of
+    the fields) is asked again without it, and not sent it again."""
+    if "select" in svc.refused:
+        params = {k: v for k, v in params.items() if k != "select"}
+    try:
+        return svc.get("/works", params)
+    except ServiceStopped as exc:
+        if "select" not in params or "HTTP 400" not in exc.message or "select" not in exc.message.lower():
+            raise
+        svc.refused.add("select")
+        return svc.get("/works", {k: v for k, v in params.items() if k != "select"})
+
+
+def _trim(work: dict[str, Any]) -> dict[str, Any]:
+    """The fields `parse` reads (what is cached), whatever the server sent."""
+    return {k: v for k, v in work.items() if k in _SELECTED}
 
 
 def _short_id(value: object) -> str:
@@ -106,15 +139,15 @@ def parse(work: object) -> Found | None:
         return None
     doi, arxiv = split_doi(work.get("doi"))
     locations = [obj(loc) for loc in [work.get("primary_location"), *items(work.get("locations"))]]
-    names: list[str | None] = []
+    venues: list[str | None] = []
     kind = None
     for loc in locations:
         src = obj(loc.get("source"))
         arxiv = arxiv or arxiv_from(loc.get("landing_page_url")) or arxiv_from(loc.get("pdf_url"))
         if src.get("type") in _VENUE_SOURCES:
-            names.append(src.get("display_name"))
+            venues.append(src.get("display_name"))
             kind = kind or src.get("type")
-    venue, venue_kind = venue_of(names, kind)
+    venue, venue_kind = venue_of(venues, kind)
     authors = [
         text(obj(obj(a).get("author")).get("display_name") or obj(a).get("raw_author_name"), 200)
         for a in items(work.get("authorships"))
@@ -124,13 +157,13 @@ def parse(work: object) -> Found | None:
         source=NAME,
         id=_short_id(work.get("id")),
         title=text(work.get("title") or work.get("display_name")),
-        authors=[a for a in authors if a],
+        authors=names(authors),
         year=year_of(work.get("publication_year")),
         venue=venue,
         venue_kind=venue_kind,
         doi=doi,
         arxiv_id=arxiv,
-        citations=work.get("cited_by_count") if isinstance(work.get("cited_by_count"), int) else None,
+        citations=count(work.get("cited_by_count")),
         open_access=safe_url(oa.get("oa_url"))
         or safe_url(best.get("pdf_url"))
         or safe_url(best.get("landing_page_url")),

@@ -19,6 +19,7 @@ from ..text import clean_space, parse_arxiv_id
 ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.I)
 _DOI = re.compile(r"^10\.\d{4,9}/[^\s\"<>{}\\]+$")
 _URL = re.compile(r"^https?://[^\s\"<>{}\\^`|]+$", re.I)
+MAX_AUTHORS = 200
 NOT_PAPERS = frozenset({"paratext", "erratum", "retraction", "peer-review", "editorial", "letter"})
 
 
@@ -87,11 +88,21 @@ def safe_url(value: object) -> str | None:
 
 
 def text(value: object, limit: int = 1000) -> str | None:
-    """A short text value with its whitespace collapsed, or None."""
+    """A short text value: control characters dropped, whitespace collapsed, cut at `limit`; or None."""
     if not isinstance(value, str):
         return None
-    cleaned = clean_space(value)[:limit]
+    cleaned = clean_space("".join(c if c.isprintable() else " " for c in value[: limit * 2]))[:limit]
     return cleaned or None
+
+
+def count(value: object) -> int | None:
+    """A non-negative count (JSON booleans are not counts), or None."""
+    return value if type(value) is int and value >= 0 else None
+
+
+def names(values: list[str | None]) -> list[str]:
+    """Author names that are text, at most MAX_AUTHORS (a collaboration can list thousands)."""
+    return [n for n in values if n][:MAX_AUTHORS]
 
 
 def year_of(value: object) -> int | None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..config import EnrichConfig
 from ..text import normalize_title
-from .records import Found, arxiv_from, items, obj, safe_url, split_doi, text, venue_of, year_of
+from .records import Found, arxiv_from, count, items, names, obj, safe_url, split_doi, text, venue_of, year_of
 from .service import Service
 
 NAME = "s2"
@@ -89,13 +89,13 @@ def parse(paper: object) -> Found | None:
         source=NAME,
         id=paper["paperId"],
         title=text(paper.get("title")),
-        authors=[a for a in authors if a],
+        authors=names(authors),
         year=year_of(paper.get("year")),
         venue=venue,
         venue_kind=venue_kind,
         doi=doi,
         arxiv_id=arxiv_from(ext.get("ArXiv")) or arxiv,
-        citations=paper.get("citationCount") if isinstance(paper.get("citationCount"), int) else None,
+        citations=count(paper.get("citationCount")),
         open_access=safe_url(oa.get("url")),
         kind=",".join(types) or None,
     )

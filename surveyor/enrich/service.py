@@ -10,6 +10,7 @@ to come back. Error messages name the URL without its secrets.
 from __future__ import annotations
 
 import json
+import socket
 import time
 import urllib.error
 import urllib.parse
@@ -20,6 +21,7 @@ from typing import Any
 
 from .. import __version__
 from ..errors import SurveyorError
+from .records import obj, text
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 SECRET_PARAMS = frozenset({"api_key"})
@@ -69,6 +71,7 @@ class Service:
         self.max_retries, self.backoff, self.max_wait, self.timeout = max_retries, backoff, max_wait, timeout
         self.sleep = sleep
         self.stats = Stats()
+        self.refused: set[str] = set()  # query parameters this server would not take (callers drop them)
         self._last: float | None = None
 
     @classmethod
@@ -110,14 +113,12 @@ class Service:
         query = urllib.parse.urlencode({**self.params, **params})
         url = f"{self.base_url}{path}" + (f"?{query}" if query else "")
         headers = {**self.headers, **({"Content-Type": "application/json"} if data is not None else {})}
+        request = urllib.request.Request(url, data=data, headers=headers, method=method)
         for attempt in range(self.max_retries + 1):
             self._pace()
             self.stats.requests += 1
             try:
-                with urllib.request.urlopen(
-                    urllib.request.Request(url, data=data, headers=headers, method=method),
-                    timeout=self.timeout,
-                ) as resp:
+                with urllib.request.urlopen(request, timeout=self.timeout) as resp:
                     self._count(resp.status)
                     return self._parse(resp.read(), path, params)
             except urllib.error.HTTPError as exc:
@@ -126,18 +127,13 @@ class Service:
                     return None
                 if exc.code not in RETRY_STATUS:
                     raise self._refused(exc, path, params) from None
-                from ..classify.llm import retry_after  # the one Retry-After reader (seconds or date)
-
-                wait = retry_after(exc.headers) or self.backoff * 2**attempt
-                why = f"HTTP {exc.code}"
-            except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-                wait, why = self.backoff * 2**attempt, f"no answer ({getattr(exc, 'reason', exc)})"
-            except ValueError:
-                wait, why = self.backoff * 2**attempt, "a reply that is not JSON"
-            if attempt == self.max_retries or wait > self.max_wait:
+                wait, why, last = self._failure(exc, attempt)
+            except (urllib.error.URLError, TimeoutError, ConnectionError, ValueError) as exc:
+                wait, why, last = self._failure(exc, attempt)
+            if last or attempt == self.max_retries or wait > self.max_wait:
                 raise ServiceStopped(
                     f"{self.name}: {why} from {self.shown(path, params)}"
-                    + (f"; it asks to wait {wait:.0f} s" if wait > self.max_wait else ""),
+                    + (f"; it asks to wait {wait:.0f} s" if wait > self.max_wait and not last else ""),
                     "what was fetched is kept: run the same command again later (enrichment resumes), or "
                     f"raise [enrich] max_wait / max_retries; a key raises the limits ({self.name} docs)",
                 )
@@ -146,25 +142,36 @@ class Service:
             self.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _failure(self, exc: Exception, attempt: int) -> tuple[float, str, bool]:
+        """(seconds to wait, what went wrong, whether to give up now) after a failed request."""
+        backoff = self.backoff * 2**attempt
+        if isinstance(exc, urllib.error.HTTPError):
+            from ..classify.llm import retry_after  # the one Retry-After reader (seconds or date)
+
+            return retry_after(exc.headers) or backoff, f"HTTP {exc.code}", False
+        if isinstance(exc, ValueError):
+            return backoff, "a reply that is not JSON", False
+        reason = getattr(exc, "reason", exc)
+        # No network, or no such host: one retry, then say so (not a minute of backoff).
+        unreachable = isinstance(reason, (socket.gaierror, ConnectionRefusedError))
+        return backoff, f"no answer ({reason})", unreachable and attempt >= 1
+
     def _count(self, status: int) -> None:
         self.stats.statuses[status] = self.stats.statuses.get(status, 0) + 1
 
     def _parse(self, raw: bytes, path: str, params: dict[str, str]) -> Any:
-        text = raw.decode("utf-8", errors="replace")
-        return json.loads(text) if text.strip() else None
+        body = raw.decode("utf-8", errors="replace")
+        return json.loads(body) if body.strip() else None
 
     def _refused(self, exc: urllib.error.HTTPError, path: str, params: dict[str, str]) -> SurveyorError:
         try:
-            detail = json.loads(exc.read().decode("utf-8", errors="replace") or "{}")
-            message = (
-                str(detail.get("message") or detail.get("error") or "")[:200]
-                if isinstance(detail, dict)
-                else ""
-            )
+            detail = obj(json.loads(exc.read().decode("utf-8", errors="replace") or "{}"))
         except (ValueError, OSError):
-            message = ""
+            detail = {}
+        message = text(str(detail.get("message") or detail.get("error") or ""), 200)  # the server's words
         hint = (
-            "the API key was refused: check SURVEYOR_S2_API_KEY / SURVEYOR_OPENALEX_API_KEY, or unset it"
+            "refused: an API key it does not accept (check SURVEYOR_S2_API_KEY / SURVEYOR_OPENALEX_API_KEY) "
+            "or, for OpenAlex, a rate limit (403): run again later"
             if exc.code in (401, 403)
             else "this looks like a bug in the request surveyor built: please report it with this line"
         )
