@@ -389,14 +389,16 @@ def _count_only(update: Callable[[int, int, Any], None]) -> Callable[[int, int],
 
 
 def _print_enrich(report: Any, verbose: bool) -> None:
-    for rec in report.records:
-        shown = verbose or any(m.rule not in ("id",) for m in rec.matches)
-        for m in rec.matches if shown else ():
+    if not report.asked:
+        typer.echo("enrich: no paper to look up (--all asks again for every one, --refresh skips the cache)")
+        return
+    for rec in report.records if verbose else ():
+        for m in rec.matches:
             score = f" {m.score:g}" if m.score is not None else ""
             typer.echo(f"{rec.paper}: {m.source} {m.work} [{m.rule}{score}] {(m.title or '')[:60]}")
-        for m in rec.rejected if verbose else ():
+        for m in rec.rejected:
             typer.echo(f"{rec.paper}: turned down {m.source} {m.work} ({m.why}) {(m.title or '')[:50]}")
-        for note in rec.notes if verbose else ():
+        for note in rec.notes:
             typer.echo(f"{rec.paper}: {note}")
     for paper, into in report.merged:
         typer.echo(f"{paper} is {into}: merged (undo with `surveyor unmerge {into} {paper}`)")
@@ -406,7 +408,10 @@ def _print_enrich(report: Any, verbose: bool) -> None:
         f"enriched {report.matched} of {report.asked} papers ({report.by_title} by title), "
         f"{report.not_found} not found, {report.partial} partly; filled: {filled}"
     )
-    typer.echo(f"requests: {asked}; {report.cached} answers from the cache; log: data/enrichments.jsonl")
+    typer.echo(
+        f"requests: {asked}; {report.cached} answers from the cache; every decision with its score is in "
+        "data/enrichments.jsonl (-v prints them; --undo PAPER reverts one)"
+    )
     for why in report.stopped:
         typer.echo(f"stopped: {why}")
 

@@ -152,11 +152,12 @@ def _by_id(lookups: Lookups, works: list[_Work], source: str) -> None:
             work.decisions.append((source, check_id(work.paper, record)))
 
 
-def _look_up(lookups: Lookups, works: list[_Work], order: list[str]) -> None:
+def _look_up(lookups: Lookups, works: list[_Work], order: list[str], tick: Callable[[], None]) -> None:
     for work in works:
         has_id = work.paper.arxiv_id or work.paper.doi or work.paper.external_ids
         if not has_id and work.paper.title:
             _by_title(lookups, work, order)
+        tick()  # title lookups are the slow part (one request each): progress moves with them
     for source in [s for s in ID_ORDER if s in order]:
         _by_id(lookups, works, source)
 
@@ -273,14 +274,20 @@ def enrich(
     cache = ws.cache()
     lookups = Lookups(cache, svcs, refresh)
     saved = time.monotonic()
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(done, len(todo))
+
     try:
         for start in range(0, len(todo), CHUNK):
-            _run_chunk(index, log, lookups, order, todo[start : start + CHUNK], report)
+            _run_chunk(index, log, lookups, order, todo[start : start + CHUNK], report, tick)
             if time.monotonic() - saved > SAVE_EVERY:
                 _save(ws, index, log)
                 saved = time.monotonic()
-            if progress:
-                progress(min(start + CHUNK, len(todo)), len(todo))
     finally:
         _save(ws, index, log)
         cache.close()
@@ -312,16 +319,18 @@ def _run_chunk(
     order: list[str],
     chunk: list[Paper],
     report: EnrichReport,
+    tick: Callable[[], None],
 ) -> None:
     by_id = {k: r for r in log.values() for k in (r.paper, r.into) if k}
     works = []
     for paper in chunk:
         current = index.papers.get(paper.id)
         if current is None:  # merged into a paper enriched before it in this run
+            tick()
             continue
         old = next((by_id[k] for k in (current.id, *current.aliases) if k in by_id), None)
         works.append((_Work(current, frozenset(old.refused if old else ())), old))
-    _look_up(lookups, [w for w, _old in works], order)
+    _look_up(lookups, [w for w, _old in works], order, tick)
     for work, old in works:
         rec = _finish(index, work, _record(work, order, old), report)
         if old is not None and rec.model_copy(update={"time": old.time}) == old:
