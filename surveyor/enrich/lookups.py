@@ -78,7 +78,7 @@ class Lookups:
         """Parse a record and file it under its own id too, so a rerun asking by that id finds it."""
         record = MODULES[source].parse(raw)
         own = MODULES[source].id_key(source, record.id) if record else None
-        if own and not self.cache.get(f"enrich:{source}:id:{own}"):
+        if own and (self.refresh or not self.cache.get(f"enrich:{source}:id:{own}")):
             self._put(f"enrich:{source}:id:{own}", raw)
         return record
 

@@ -111,14 +111,14 @@ def search_title(svc: Service, params: dict[str, str]) -> list[dict[str, Any]]:
 
 
 def _works(svc: Service, params: dict[str, str]) -> Any:
-    """GET /works. A server that refuses `select` (HTTP 400 naming it: an OpenAlex that dropped one of
-    the fields) is asked again without it, and not sent it again."""
+    """GET /works. A server that answers a request with `select` by HTTP 400 (an OpenAlex that no
+    longer knows one of the fields) is asked again without it, and not sent it again."""
     if "select" in svc.refused:
         params = {k: v for k, v in params.items() if k != "select"}
     try:
         return svc.get("/works", params)
     except ServiceStopped as exc:
-        if "select" not in params or "HTTP 400" not in exc.message or "select" not in exc.message.lower():
+        if "select" not in params or "HTTP 400" not in exc.message:
             raise
         svc.refused.add("select")
         return svc.get("/works", {k: v for k, v in params.items() if k != "select"})

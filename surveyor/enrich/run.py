@@ -50,7 +50,7 @@ class Match(Record):
 
     source: str
     work: str
-    rule: str  # id, title, fuzzy-title, subtitle (accepted); rejected
+    rule: str  # id, title, fuzzy-title, truncated, subtitle (accepted); rejected
     score: float | None = None
     title: str | None = None
     why: str = ""
@@ -109,6 +109,7 @@ class _Work:
     answered: set[str] = field(default_factory=set)
 
     def accepted(self) -> list[Found]:
+        """The records taken so far."""
         return [d.found for _s, d in self.decisions if d.found is not None]
 
     def ids(self, source: str) -> list[str]:
@@ -244,7 +245,7 @@ def select(ws: Workspace, papers: dict[str, Paper], refs: list[str] | None, ever
             raise SurveyorError(f"no paper `{missing[0]}`", "give paper ids or arXiv ids (`surveyor status`)")
         return [papers[pid] for pid in dict.fromkeys(names[r] for r in refs)]
     log = load_log(ws)
-    done = {k: r for r in log.values() for k in (r.paper, r.into, r.merged_into) if k}
+    done = {k: r for r in log.values() for k in (r.paper, r.into) if k}  # not merged_into: another paper
     chosen = []
     for paper in sorted(papers.values(), key=lambda p: p.id):
         rec = next((done[k] for k in (paper.id, *paper.aliases) if k in done), None)
