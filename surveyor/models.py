@@ -8,6 +8,7 @@ or category that is not one, is left out (the paper is kept without it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -126,10 +127,22 @@ class Paper(Record):
     @field_validator("links", mode="before")
     @classmethod
     def _links(cls, value: Any) -> dict[str, str]:
-        if not isinstance(value, dict):
-            return {}
-        pairs = ((str(k), safe_url(v)) for k, v in value.items())
-        return {k: v for k, v in pairs if v and k.isidentifier() and len(k) <= 40}
+        return _name_map(value, safe_url)
+
+    @field_validator("open_access", mode="before")
+    @classmethod
+    def _open_access(cls, value: Any) -> str | None:
+        return safe_url(value)
+
+    @field_validator("citations", mode="before")
+    @classmethod
+    def _citations(cls, value: Any) -> int | None:
+        return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+    @field_validator("external_ids", "enriched", mode="before")
+    @classmethod
+    def _names(cls, value: Any) -> dict[str, str]:
+        return _name_map(value, lambda v: strip_controls(str(v)).strip()[:100] or None)
 
     @model_validator(mode="after")
     def _has_identity(self) -> Paper:
@@ -165,6 +178,15 @@ class Paper(Record):
             words = self.abstract.split()
             return "Untitled: " + " ".join(words[:12]) + ("…" if len(words) > 12 else "")
         return f"arXiv:{self.arxiv_id}"
+
+
+def _name_map(value: Any, clean: Callable[[Any], str | None]) -> dict[str, str]:
+    """A JSON object as {name: value}: names that are identifiers (40 characters at most), values
+    passed through `clean` (None drops the pair)."""
+    if not isinstance(value, dict):
+        return {}
+    pairs = ((str(k), clean(v)) for k, v in value.items())
+    return {k: v for k, v in pairs if v and k.isidentifier() and len(k) <= 40}
 
 
 def canonical_id(arxiv_id: str | None, title: str | None, abstract: str | None) -> str:

@@ -14,16 +14,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..config import EnrichConfig
-from ..text import normalize_title
+from ..text import normalize_title, safe_url
 from .records import (
     Found,
     arxiv_from,
-    clean_doi,
     count,
+    doi_key,
     items,
     names,
     obj,
-    safe_url,
     split_doi,
     text,
     venue_of,
@@ -88,7 +87,7 @@ def fetch_batch(svc: Service, params: dict[str, str], keys: list[str]) -> dict[s
         page += 1
     found: dict[str, dict[str, Any] | None] = dict.fromkeys(keys)
     for work in map(_trim, works):
-        for key in (f"doi:{clean_doi(work.get('doi'))}", f"openalex:{_short_id(work.get('id'))}"):
+        for key in (f"doi:{doi_key(work.get('doi'))}", f"openalex:{_short_id(work.get('id'))}"):
             if key in found and found[key] is None:
                 found[key] = work
     return found

@@ -1,5 +1,6 @@
 """A work as a metadata service describes it, in surveyor's terms, and the checks every value passes
-before it may enter a paper (DOIs, arXiv ids, URLs, venues).
+before it may enter a paper (the shared ones of `surveyor.text` for DOIs, URLs and control
+characters; arXiv DataCite DOIs, counts, venues here).
 
 Input: values read from OpenAlex or Semantic Scholar JSON. Output: `Found` records with validated
 fields; a value that fails its check is left out, never passed on.
@@ -14,11 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..models import VenueKind
 from ..sources.venue import is_preprint_venue, known_venue, venue_details
-from ..text import clean_space, parse_arxiv_id
+from ..text import clean_doi, clean_space, parse_arxiv_id, strip_controls
 
 ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.I)
-_DOI = re.compile(r"^10\.\d{4,9}/[^\s\"<>{}\\]+$")
-_URL = re.compile(r"^https?://[^\s\"<>{}\\^`|]+$", re.I)
 MAX_AUTHORS = 200
 NOT_PAPERS = frozenset({"paratext", "erratum", "retraction", "peer-review", "editorial", "letter"})
 
@@ -51,17 +50,16 @@ def items(value: object) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def clean_doi(value: object) -> str | None:
-    """A bare, lower-case DOI (`10.1109/cvpr.2024.01234`) from a DOI or doi.org URL, or None."""
-    if not isinstance(value, str):
-        return None
-    doi = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", "", value.strip(), flags=re.I).lower()
-    return doi if _DOI.match(doi) and len(doi) <= 200 else None
+def doi_key(value: object) -> str | None:
+    """A bare, lower-case DOI (`10.1109/cvpr.2024.01234`) from a DOI or doi.org URL, or None: DOIs are
+    case-insensitive, and services write them either way."""
+    doi = clean_doi(value)
+    return doi.lower() if doi else None
 
 
 def split_doi(value: object) -> tuple[str | None, str | None]:
     """(published DOI, arXiv id) from a DOI: arXiv's DataCite DOIs name a preprint, not a publication."""
-    doi = clean_doi(value)
+    doi = doi_key(value)
     if doi is None:
         return None, None
     m = ARXIV_DOI.match(doi)
@@ -79,19 +77,11 @@ def arxiv_from(value: object) -> str | None:
     return parsed[0] if parsed else None
 
 
-def safe_url(value: object) -> str | None:
-    """An http(s) URL with no whitespace, quotes or TeX-active characters, or None."""
-    if not isinstance(value, str):
-        return None
-    url = value.strip()
-    return url if _URL.match(url) and len(url) <= 500 else None
-
-
 def text(value: object, limit: int = 1000) -> str | None:
     """A short text value: control characters dropped, whitespace collapsed, cut at `limit`; or None."""
     if not isinstance(value, str):
         return None
-    cleaned = clean_space("".join(c if c.isprintable() else " " for c in value[: limit * 2]))[:limit]
+    cleaned = clean_space(strip_controls(value[: limit * 2]))[:limit]
     return cleaned or None
 
 

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..config import EnrichConfig
-from ..text import normalize_title
-from .records import Found, arxiv_from, count, items, names, obj, safe_url, split_doi, text, venue_of, year_of
+from ..text import normalize_title, safe_url
+from .records import Found, arxiv_from, count, items, names, obj, split_doi, text, venue_of, year_of
 from .service import Service
 
 NAME = "s2"
