@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import functools
 import json
+import logging
 import shutil
 import sqlite3
 import sys
@@ -111,6 +112,23 @@ def _progress(label: str) -> Iterator[Callable[[int, int, Any], None]]:
         yield update
 
 
+class _EchoHandler(logging.Handler):
+    """Log records as plain lines on stderr (the stream of the moment, so test runners catch them)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        typer.echo(self.format(record), err=True)
+
+
+def _show_logs() -> None:
+    """Warnings from surveyor, and arXiv collection's retries and progress, go to stderr."""
+    root = logging.getLogger("surveyor")
+    if not any(isinstance(h, _EchoHandler) for h in root.handlers):
+        root.addHandler(_EchoHandler())
+        root.setLevel(logging.WARNING)
+        for name in ("surveyor.sources.arxiv_api", "surveyor.collect"):
+            logging.getLogger(name).setLevel(logging.INFO)
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"surveyor {__version__}")
@@ -124,6 +142,7 @@ def _main(
     ] = False,
 ) -> None:
     """surveyor: literature surveys from paper listings."""
+    _show_logs()
 
 
 @app.command()
@@ -261,7 +280,9 @@ def fetch(
     ] = None,
     since: Annotated[str | None, typer.Option(help="Submitted on or after YYYY-MM-DD.")] = None,
     until: Annotated[str | None, typer.Option(help="Submitted on or before YYYY-MM-DD.")] = None,
-    max: Annotated[int | None, typer.Option("--max", help="At most this many results.")] = None,
+    max: Annotated[
+        int | None, typer.Option("--max", help="At most this many results on a first fetch (later: all new).")
+    ] = None,
     workspace: WorkspaceOpt = Path("."),
 ) -> None:
     """Fetch papers from the arXiv API: the given query, or every [[sources.arxiv]] query (new ones only)."""

@@ -1,16 +1,20 @@
 """Collecting from the arXiv API: `fetch` (searches, incremental) and `add` (ids, refreshes).
 
 Input: a workspace, queries or ids. Output: papers added or merged into `data/papers.jsonl`
-(saved after every page, so an interrupted fetch keeps what it got) and, per query, the date of
-its last successful fetch in `data/fetch_state.jsonl`, so the next run asks only for what is new.
+(saved after every page and when a fetch stops for any reason, so a fetch cut short keeps what it
+got) and, per query, the instant of its last successful fetch in `data/fetch_state.jsonl`. The next
+fetch asks again from the earliest submission that could still have been unannounced then (arXiv's
+calendar, less a margin for holidays: `sources/arxiv_calendar.py`), so a daily run misses nothing
+and a run after days or weeks catches up; papers received again merge for free.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import arxiv
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,12 +24,13 @@ from . import clock
 from .config import ArxivQuery
 from .library import open_index, save_index
 from .models import Paper, Record
-from .sources.arxiv_api import MAX_PAGE, Fetcher, to_paper
+from .sources.arxiv_api import Fetcher, to_paper
+from .sources.arxiv_calendar import unannounced_since
 from .sources.dedupe import PaperIndex, merge
 from .store import Workspace, read_jsonl, write_jsonl
 from .text import normalize_title, parse_arxiv_id
 
-OVERLAP = timedelta(days=2)  # re-ask a little before the last fetch: late-indexed submissions
+logger = logging.getLogger(__name__)
 RESTATE = timedelta(days=7)  # a fetch that found nothing moves the window forward only after a week
 
 
@@ -36,7 +41,21 @@ class FetchState(Record):
     query: str
     categories: list[str] = Field(default_factory=list)
     last_success: date
+    last_run: datetime | None = None  # the instant that fetch started (states before it: the day's start)
     fetched: int = 0
+
+    def started(self) -> datetime:
+        """When the last successful fetch started (UTC); the day's start for states without it."""
+        return self.last_run or datetime.combine(self.last_success, time(), UTC)
+
+
+SinceRule = Callable[[FetchState], datetime]  # where a query's next window starts, from its state
+
+
+def calendar_rule(margin: timedelta) -> SinceRule:
+    """The window rule: from the earliest submission that could have been unannounced at the last
+    successful fetch, less `margin` (holidays and closures are not known in advance)."""
+    return lambda state: unannounced_since(state.started(), margin)
 
 
 @dataclass
@@ -62,7 +81,17 @@ def fetcher(ws: Workspace, sleep: Callable[[float], None] | None = None) -> Fetc
     """The one arXiv client of this run, configured from surveyor.toml."""
     c = ws.config.arxiv
     kwargs = {"sleep": sleep} if sleep else {}
-    return Fetcher(c.api_url, c.delay, c.max_retries, c.backoff, c.timeout, **kwargs)
+    return Fetcher(
+        c.api_url,
+        c.delay,
+        c.max_retries,
+        c.backoff,
+        c.timeout,
+        connect_timeout=c.connect_timeout,
+        max_bytes=int(c.max_response_mb * (1 << 20)),
+        max_wait=c.max_wait,
+        **kwargs,
+    )
 
 
 def _changes(old: Paper, new: Paper) -> bool:
@@ -73,58 +102,87 @@ def _changes(old: Paper, new: Paper) -> bool:
     return newer or journal or comment
 
 
-def _ingest(ws: Workspace, index: PaperIndex, papers: Iterable[Paper], report: FetchReport) -> None:
-    for n, paper in enumerate(papers, 1):
-        report.received += 1
-        found = index.find(paper)
-        before = index.papers.get(found[0]) if found else None
-        if index.upsert(paper) == "added":
-            report.added += 1
-        else:
-            report.merged += 1
-            if before is not None and _changes(before, paper):
-                report.updated.append(paper.id)
-        if n % MAX_PAGE == 0:
-            save_index(ws, index)
-    save_index(ws, index)
+def _ingest(
+    ws: Workspace, index: PaperIndex, client: Fetcher, papers: Iterable[Paper], report: FetchReport
+) -> None:
+    """Upsert papers as they arrive; save after each page and however the fetch ends."""
+    answers, saved = client.stats.answers, report.received
+    try:
+        for paper in papers:
+            if client.stats.answers != answers and report.received != saved:  # a page is complete
+                save_index(ws, index)
+                answers, saved = client.stats.answers, report.received
+            report.received += 1
+            found = index.find(paper)
+            before = index.papers.get(found[0]) if found else None
+            if index.upsert(paper) == "added":
+                report.added += 1
+            else:
+                report.merged += 1
+                if before is not None and _changes(before, paper):
+                    report.updated.append(paper.id)
+    finally:
+        save_index(ws, index)
+
+
+Window = tuple[date | datetime | None, int | None]  # where a fetch starts, and its cap
+
+
+def _window(q: ArxivQuery, state: FetchState | None, rule: SinceRule) -> Window:
+    """Where a query's fetch starts, and its cap: a first fetch takes `since` and `max_results`; a
+    later one starts where `rule` says (not before `since`) and takes everything in its window."""
+    if state is None:
+        return q.since, q.max_results
+    since = rule(state)
+    if q.since is not None:
+        since = max(since, datetime.combine(q.since, time(), UTC))
+    return since, None
 
 
 def fetch(
-    ws: Workspace, queries: list[ArxivQuery], client: Fetcher | None = None, today: date | None = None
+    ws: Workspace,
+    queries: list[ArxivQuery],
+    client: Fetcher | None = None,
+    today: date | None = None,
+    rule: SinceRule | None = None,
 ) -> list[FetchReport]:
-    """Run each query for what is new since its last successful fetch."""
+    """Run each query for what is new since its last successful fetch (`rule`: where a window
+    starts, arXiv's calendar by default; `today`: run as at that day's start instead of the clock)."""
     client = client or fetcher(ws)
-    today = today or clock.today()
-    states = {s.key: s for s in read_jsonl(ws.data_dir / "fetch_state.jsonl", FetchState)}
+    rule = rule or calendar_rule(timedelta(days=ws.config.arxiv.margin_days))
+    path = ws.data_dir / "fetch_state.jsonl"
+    states = {s.key: s for s in read_jsonl(path, FetchState)}
     index = open_index(ws)
     reports = []
     for q in queries:
         key = query_key(q)
-        since = q.since
-        if key in states:
-            resume = states[key].last_success - OVERLAP
-            since = max(since, resume) if since else resume
-        report = FetchReport(q.query or ",".join(q.categories), f"{since or '…'} to {q.until or '…'}")
+        started = datetime.combine(today, time(), UTC) if today else clock.now().replace(microsecond=0)
+        previous = states.get(key)
+        since, cap = _window(q, previous, rule)
+        report = FetchReport(q.query or ",".join(q.categories), f"{_show(since)} to {_show(q.until)}")
         before = client.stats.requests, client.stats.retries
-        _ingest(ws, index, client.search(q.query, q.categories, since, q.until, q.max_results), report)
+        _ingest(ws, index, client, client.search(q.query, q.categories, since, q.until, cap), report)
         report.requests = client.stats.requests - before[0]
         report.retries = client.stats.retries - before[1]
-        previous = states.get(key)
-        if previous and not (report.added or report.updated) and today - previous.last_success < RESTATE:
-            reports.append(
-                report
-            )  # nothing new: the state file stays as it is (a no-op update changes no file)
-            continue
+        reports.append(report)
+        if previous and not (report.added or report.updated) and started - previous.started() < RESTATE:
+            continue  # nothing new: the state file stays as it is (a no-op update changes no file)
         states[key] = FetchState(
             key=key,
             query=q.query,
             categories=q.categories,
-            last_success=today,
+            last_success=started.date(),
+            last_run=started,
             fetched=(previous.fetched if previous else 0) + report.received,
         )
-        write_jsonl(ws.data_dir / "fetch_state.jsonl", states.values(), key=lambda s: s.key)
-        reports.append(report)
+        write_jsonl(path, states.values(), key=lambda s: s.key)
     return reports
+
+
+def _show(at: date | datetime | None) -> str:
+    if isinstance(at, datetime):
+        return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return str(at) if at else "…"
 
 
 def add(ws: Workspace, refs: list[str], refresh: bool = False, client: Fetcher | None = None) -> FetchReport:
@@ -145,7 +203,7 @@ def add(ws: Workspace, refs: list[str], refresh: bool = False, client: Fetcher |
     ids = list(dict.fromkeys(ids))
     client = client or fetcher(ws)
     report = FetchReport("ids", f"{len(ids)} ids")
-    _ingest(ws, index, client.by_ids(ids), report)
+    _ingest(ws, index, client, client.by_ids(ids), report)
     report.requests, report.retries = client.stats.requests, client.stats.retries
     return report
 
@@ -186,6 +244,8 @@ def resolve(ws: Workspace, client: Fetcher | None = None, limit: int | None = No
     decided: list[Resolution] = []
     for start in range(0, len(todo), RESOLVE_BATCH):
         batch = todo[start : start + RESOLVE_BATCH]
+        if len(todo) > RESOLVE_BATCH:
+            logger.info("arXiv: resolving titles %d-%d of %d", start + 1, start + len(batch), len(todo))
         search = arxiv.Search(query=_title_query([p.title or "" for p in batch]), max_results=5 * len(batch))
         found = [to_paper(r, "arxiv:resolve") for r in client.results(search)]
         for paper in batch:

@@ -44,7 +44,7 @@ class ArxivQuery(_Section):
     categories: list[str] = Field(default_factory=list)
     since: date | None = None
     until: date | None = None
-    max_results: int | None = Field(default=2000, ge=1)
+    max_results: int | None = Field(default=2000, ge=1)  # caps a query's first fetch; later ones take all
 
 
 class Sources(_Section):
@@ -61,7 +61,14 @@ class ArxivClientConfig(_Section):
     delay: float = Field(default=3.0, ge=0)  # seconds between requests (arXiv asks for 3)
     max_retries: int = Field(default=5, ge=0)
     backoff: float = Field(default=3.0, gt=0)  # first wait after a failure; doubles each time
-    timeout: float = Field(default=60.0, gt=0)
+    max_wait: float = Field(default=120.0, ge=0)  # the longest wait before a retry (caps Retry-After)
+    timeout: float = Field(default=120.0, gt=0)  # seconds for a whole request, answer read in full
+    connect_timeout: float = Field(default=10.0, gt=0)  # no connection by then: fail, saying so
+    max_response_mb: float = Field(default=100.0, gt=0)  # a longer answer is cut there
+    # Each fetch re-asks from the earliest submission that could have been unannounced at the last
+    # one, less this margin, for announcements late by closures (up to about margin - 5 days late;
+    # arXiv's longest, at the year's end, are under a week) or holds.
+    margin_days: int = Field(default=21, ge=0)
 
 
 class ClassifyConfig(_Section):

@@ -1,24 +1,41 @@
 """A real HTTP server on 127.0.0.1 that answers like the arXiv API (`/api/query`): Atom 1.0 with
 the opensearch and arxiv namespaces, paging by `start`/`max_results`, `id_list`, and the
-`cat:` / `submittedDate:[A TO B]` parts of `search_query` (other terms must all occur in the title
-or abstract).
+`cat:` / `submittedDate:[A TO B]` parts of `search_query` (bounds to the minute, UTC, as arXiv
+documents; other terms must all occur in the title or abstract), newest submission first.
+
+With `now` (a callable giving the simulated instant) it follows arXiv's announcement calendar: an
+entry is in the API only from its announcement on (`announced_at`: cutoff 14:00 US-Eastern Monday to
+Friday, announcements Sunday to Thursday 20:00 Eastern, none on `holidays`), plus `lag`. This is the
+server's own reading of arXiv's published schedule, written apart from surveyor's.
 
 SYNTHETIC: the feeds are built here by hand in the format arXiv documents; the entries come from the
 seed listings (real ids, titles, abstracts and comments) or are generated; authors and times are
-made up. `faults` is a list consumed one per request: "503", "429" (both with Retry-After),
-"empty" (a page with no entries), "cut" (the XML stops mid-entry), or None for a normal answer.
+made up. `faults` is a list consumed one per request: "503", "429" (both with Retry-After: 0),
+"429:N" (Retry-After: N seconds), "429:date" (Retry-After: an HTTP date a day ahead), "empty" (a page
+with no entries), "cut" (the XML stops mid-entry), "short" (the page holds half its entries, the
+total says more), "drop" (Content-Length promises the page, the connection closes halfway),
+"endless" (the page, then padding that never ends), "trickle" (a byte every `trickle` seconds), or
+None for a normal answer.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+import time as _time
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
+
+from surveyor import clock
+
+EASTERN = ZoneInfo("America/New_York")
 
 
 @dataclass
@@ -36,6 +53,12 @@ class Entry:
     comment: str | None = None
     journal_ref: str | None = None
     doi: str | None = None
+    submitted: datetime | None = None  # the exact submission instant (default: `published` 09:00 UTC)
+    hold: timedelta = timedelta(0)  # announced as if submitted this much later (moderation, a hold)
+
+    def when(self) -> datetime:
+        """The submission instant (UTC)."""
+        return self.submitted or datetime.fromisoformat(f"{self.published}T09:00:00+00:00")
 
     def xml(self) -> str:
         extra = "".join(
@@ -51,15 +74,33 @@ class Entry:
             f'<category term="{c}" scheme="http://arxiv.org/schemas/atom"/>' for c in self.categories
         )
         authors = "".join(f"<author><name>{escape(a)}</name></author>" for a in self.authors)
+        published = self.when().strftime("%Y-%m-%dT%H:%M:%SZ")
+        updated = (
+            published if self.submitted and self.updated == self.published else f"{self.updated}T12:00:00Z"
+        )
         return (
             f"<entry><id>http://arxiv.org/abs/{self.id}v{self.version}</id>"
-            f"<updated>{self.updated}T12:00:00Z</updated><published>{self.published}T09:00:00Z</published>"
+            f"<updated>{updated}</updated><published>{published}</published>"
             f"<title>{escape(self.title)}</title><summary>{escape(self.summary)}</summary>{authors}{extra}"
             f'<link href="http://arxiv.org/abs/{self.id}v{self.version}" rel="alternate" type="text/html"/>'
             f'<link title="pdf" href="http://arxiv.org/pdf/{self.id}v{self.version}" rel="related" '
             f'type="application/pdf"/><arxiv:primary_category term="{self.categories[0]}" '
             f'scheme="http://arxiv.org/schemas/atom"/>{cats}</entry>'
         )
+
+
+def announced_at(submitted: datetime, holidays: Collection[date] = ()) -> datetime:
+    """When arXiv announces a submission (UTC): the first Monday-Friday 14:00 Eastern cutoff after
+    it closes its batch; Friday's batch goes out on Sunday, the others the same day, at 20:00
+    Eastern; an announcement that falls on a holiday goes out on the next announcement day."""
+    local = submitted.astimezone(EASTERN)
+    day = local.date() + timedelta(days=1 if local.time() >= time(14) else 0)
+    while day.weekday() > 4:  # no cutoff on Saturday or Sunday
+        day += timedelta(days=1)
+    out = day + timedelta(days=2) if day.weekday() == 4 else day
+    while out in holidays or out.weekday() in (4, 5):  # no announcement on Friday, Saturday, holidays
+        out += timedelta(days=1)
+    return datetime.combine(out, time(20), EASTERN).astimezone(UTC)
 
 
 def dated_entries(n: int, prefix: str = "2401", summary: str = "Video.", days: int = 300) -> list[Entry]:
@@ -80,7 +121,11 @@ def dated_entries(n: int, prefix: str = "2401", summary: str = "Video.", days: i
 
 def feed(entries: list[Entry], total: int, start: int, per_page: int) -> str:
     """An Atom feed page in the API's documented shape."""
-    body = "".join(e.xml() for e in entries)
+    return feed_head(total, start, per_page) + "".join(e.xml() for e in entries) + "</feed>\n"
+
+
+def feed_head(total: int, start: int, per_page: int) -> str:
+    """The start of a feed page, up to its first entry."""
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom" '
         'xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" xmlns:arxiv="http://arxiv.org/schemas/atom">'
@@ -88,8 +133,12 @@ def feed(entries: list[Entry], total: int, start: int, per_page: int) -> str:
         "<updated>2025-12-05T00:00:00Z</updated>"
         f"<opensearch:totalResults>{total}</opensearch:totalResults>"
         f"<opensearch:startIndex>{start}</opensearch:startIndex>"
-        f"<opensearch:itemsPerPage>{per_page}</opensearch:itemsPerPage>{body}</feed>\n"
+        f"<opensearch:itemsPerPage>{per_page}</opensearch:itemsPerPage>"
     )
+
+
+def _bound(digits: str, end: bool) -> str:
+    return digits + ("2359" if end else "0000") if len(digits) == 8 else digits[:12]
 
 
 def matches(entry: Entry, query: str) -> bool:
@@ -99,9 +148,9 @@ def matches(entry: Entry, query: str) -> bool:
     cats = re.findall(r"cat:([\w.\-]+)", query)
     if cats and not set(cats) & set(entry.categories):
         return False
-    window = re.search(r"submittedDate:\[(\d{8})\d* TO (\d{8})\d*\]", query)
-    day = entry.published.replace("-", "")
-    if window and not window.group(1) <= day <= window.group(2):
+    window = re.search(r"submittedDate:\[(\d{8,12}) TO (\d{8,12})\]", query)
+    minute = entry.when().astimezone(UTC).strftime("%Y%m%d%H%M")
+    if window and not _bound(window.group(1), False) <= minute <= _bound(window.group(2), True):
         return False
     rest = re.sub(r"cat:[\w.\-]+|submittedDate:\[[^\]]*\]|\b(AND|OR|ANDNOT)\b|\w+:", " ", query)
     words = re.findall(r"[a-z0-9]+", rest.lower())
@@ -109,14 +158,35 @@ def matches(entry: Entry, query: str) -> bool:
     return all(w in text for w in words)
 
 
+@dataclass
+class Answer:
+    """What the server sends: a status, headers, a body, and how the body is delivered."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    mode: str | None = None  # None: all at once; "drop", "endless", "trickle"
+
+
 class FakeArxiv:
     """The server; `requests` logs the query string of every call."""
 
-    def __init__(self, entries: list[Entry], faults: list[str | None] | None = None) -> None:
-        self.entries = sorted(entries, key=lambda e: (e.published, e.id), reverse=True)
+    def __init__(
+        self,
+        entries: list[Entry],
+        faults: list[str | None] | None = None,
+        now: Callable[[], datetime] | None = None,
+        holidays: Collection[date] = (),
+        lag: timedelta = timedelta(minutes=30),
+    ) -> None:
+        self.entries = list(entries)
         self.faults = list(faults or [])
+        self.now, self.holidays, self.lag = now, set(holidays), lag
+        self.trickle = 5.0  # seconds between the bytes of a "trickle" answer
+        self.sent = 0  # body bytes written by "endless" answers
         self.requests: list[dict[str, list[str]]] = []
         self.lock = threading.Lock()
+        self.closed = threading.Event()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -131,28 +201,65 @@ class FakeArxiv:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.closed.set()
         self.server.shutdown()
         self.server.server_close()
 
-    def answer(self, params: dict[str, list[str]]) -> tuple[int, dict[str, str], bytes]:
+    def visible(self, entry: Entry, at: datetime | None = None) -> bool:
+        """Whether an entry is in the API at `at` (default: the server's now): announced, plus lag."""
+        at = at or (self.now() if self.now else None)
+        return at is None or announced_at(entry.when() + entry.hold, self.holidays) + self.lag <= at
+
+    def chosen(self, params: dict[str, list[str]]) -> list[Entry]:
+        """The entries a query selects, newest submission first."""
+        ids = [i for i in ",".join(params.get("id_list", [""])).split(",") if i]
+        shown = [e for e in self.entries if self.visible(e)]
+        if ids:
+            by_id = {e.id: e for e in shown}
+            return [by_id[i.split("v")[0]] for i in ids if i.split("v")[0] in by_id]
+        query = params.get("search_query", [""])[0]
+        return sorted((e for e in shown if matches(e, query)), key=lambda e: (e.when(), e.id), reverse=True)
+
+    def answer(self, params: dict[str, list[str]]) -> Answer:
         with self.lock:
             self.requests.append(params)
             fault = self.faults.pop(0) if self.faults else None
-        if fault in ("503", "429"):
-            return int(fault), {"Retry-After": "0"}, b"busy"
-        ids = [i for i in ",".join(params.get("id_list", [""])).split(",") if i]
-        if ids:
-            by_id = {e.id: e for e in self.entries}
-            chosen = [by_id[i.split("v")[0]] for i in ids if i.split("v")[0] in by_id]
-        else:
-            chosen = [e for e in self.entries if matches(e, params.get("search_query", [""])[0])]
+        if fault and fault.startswith(("503", "429")):
+            code, _, wait = fault.partition(":")
+            if wait == "date":
+                wait = format_datetime((self.now or clock.now)() + timedelta(days=1), usegmt=True)
+            return Answer(int(code), {"Retry-After": wait or "0"}, b"busy")
+        chosen = self.chosen(params)
         start = int(params.get("start", ["0"])[0])
         size = int(params.get("max_results", ["10"])[0])
         page = [] if fault == "empty" else chosen[start : start + size]
+        if fault == "short":
+            page = page[: len(page) // 2]
         text = feed(page, len(chosen), start, size).encode()
         if fault == "cut":
             text = text[: int(len(text) * 0.6)]
-        return 200, {}, text
+        if fault == "endless":
+            text = text[: -len(b"</feed>\n")]
+        return Answer(200, {}, text, fault if fault in ("drop", "endless", "trickle") else None)
+
+    def pieces(self, answer: Answer) -> Iterator[bytes]:
+        """The body as it goes out, according to the answer's mode."""
+        if answer.mode == "drop":
+            yield answer.body[: len(answer.body) // 2]
+        elif answer.mode == "trickle":
+            for i in range(len(answer.body)):
+                _time.sleep(self.trickle if i else 0)  # not Event.wait: it hangs under libfaketime
+                if self.closed.is_set():
+                    return
+                yield answer.body[i : i + 1]
+        elif answer.mode == "endless":
+            yield answer.body
+            pad = b"<!-- padding -->" * 4096
+            while not self.closed.is_set():
+                self.sent += len(pad)
+                yield pad
+        else:
+            yield answer.body
 
 
 def _handler(fake: FakeArxiv) -> type[BaseHTTPRequestHandler]:
@@ -165,18 +272,29 @@ def _handler(fake: FakeArxiv) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             parsed = urlparse(self.path)
-            status, headers, body = (
+            answer = (
                 fake.answer(parse_qs(parsed.query))
                 if parsed.path == "/api/query"
-                else (404, {}, b"not found")
+                else Answer(404, {}, b"not found")
             )
-            self.send_response(status)
+            self.send_response(answer.status)
             self.send_header("Content-Type", "application/atom+xml; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            for key, value in headers.items():
+            if answer.mode == "endless":
+                self.send_header("Connection", "close")
+                self.close_connection = True
+            else:
+                self.send_header("Content-Length", str(len(answer.body)))
+            for key, value in answer.headers.items():
                 self.send_header(key, value)
             self.end_headers()
-            self.wfile.write(body)
+            try:
+                for piece in fake.pieces(answer):
+                    self.wfile.write(piece)
+                    self.wfile.flush()
+            except OSError:  # the client hung up: what an impatient client does
+                self.close_connection = True
+            if answer.mode == "drop":
+                self.close_connection = True
 
     return Handler
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import date
 from pathlib import Path
@@ -11,8 +12,9 @@ from conftest import SEEDS, write_workspace
 from fake_arxiv import Entry, FakeArxiv, dated_entries, seed_entries
 from typer.testing import CliRunner
 
+from surveyor import clock
 from surveyor.cli import app
-from surveyor.collect import add, fetch, fetcher
+from surveyor.collect import add, fetch, fetcher, query_key
 from surveyor.config import ArxivQuery
 from surveyor.errors import SurveyorError
 from surveyor.store import Workspace
@@ -49,15 +51,37 @@ def test_incremental_fetch_asks_only_for_what_is_new(tmp_path: Path) -> None:
     with FakeArxiv(ENTRIES) as api:
         ws = ws_for(tmp_path, api.url)
         q = ArxivQuery(query="video", categories=["cs.CV"])
-        fetch(ws, [q], today=date(2025, 12, 1))
+        with clock.pinned(clock.parse_instant("2025-12-01T06:00:00Z")):  # a Monday morning
+            fetch(ws, [q])
         first = len(ws.load_papers())
         api.entries.insert(
             0, Entry("2512.99999", 1, "A new video paper", "About video.", "2025-12-03", "2025-12-03")
         )
-        (r,) = fetch(ws, [q], today=date(2025, 12, 5))
+        with clock.pinned(clock.parse_instant("2025-12-05T06:00:00Z")):
+            (r,) = fetch(ws, [q])
         sent = api.requests[-1]["search_query"][0]
-    assert "submittedDate:[202511290000 TO" in sent  # last success minus two days of overlap
+    # The last announcement seen on Monday morning was Sunday's, which closed Friday 28 November at
+    # 14:00 Eastern (19:00 UTC): the window starts there, less the 21-day margin for holidays.
+    assert "submittedDate:[202511071900 TO 299912312359]" in sent
     assert r.added == 1 and len(ws.load_papers()) == first + 1
+    state = (ws.data_dir / "fetch_state.jsonl").read_text()
+    assert '"last_run":"2025-12-05T06:00:00Z"' in state and '"last_success":"2025-12-05"' in state
+
+
+def test_a_state_from_before_last_run_starts_at_its_day(tmp_path: Path) -> None:
+    """fetch_state.jsonl written before `last_run` existed: the day's start stands in for it."""
+    q = ArxivQuery(query="video")
+    with FakeArxiv(ENTRIES) as api:
+        ws = ws_for(tmp_path, api.url)
+        ws.data_dir.mkdir(parents=True, exist_ok=True)
+        (ws.data_dir / "fetch_state.jsonl").write_text(
+            json.dumps({"key": query_key(q), "query": "video", "last_success": "2025-12-02"}) + "\n"
+        )
+        fetch(ws, [q])
+        sent = api.requests[-1]["search_query"][0]
+    # 2 December 00:00 UTC is Monday 19:00 EST, before Monday's announcement: the last seen was
+    # Sunday's, which closed Friday 28 November 14:00 EST; less 21 days.
+    assert "submittedDate:[202511071900 TO" in sent
 
 
 def test_5000_results_in_the_fewest_polite_requests(tmp_path: Path) -> None:
