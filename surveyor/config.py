@@ -66,8 +66,8 @@ class ArxivClientConfig(_Section):
     connect_timeout: float = Field(default=10.0, gt=0)  # no connection by then: fail, saying so
     max_response_mb: float = Field(default=100.0, gt=0)  # a longer answer is cut there
     # Each fetch re-asks from the earliest submission that could have been unannounced at the last
-    # one, less this margin, for announcements late by closures (up to about margin - 5 days late;
-    # arXiv's longest, at the year's end, are under a week) or holds.
+    # one, less this margin, for announcements held back by closures (21 covers closures of up to
+    # about 19 days; arXiv's longest, at the year's end, are under a week) or moderation holds.
     margin_days: int = Field(default=21, ge=0)
 
 

@@ -129,6 +129,7 @@ class GuardedSession(requests.Session):
         if exchange.error is not None:
             raise exchange.error
         assert exchange.response is not None
+        exchange.response._content = exchange.received()  # set here: the worker never touches it
         return exchange.response
 
     def _exchange(self, exchange: _Exchange, method: Any, url: Any, args: Any, kwargs: Any) -> None:
@@ -142,7 +143,7 @@ class GuardedSession(requests.Session):
                     raise
                 raise Unreachable(why, request=exc.request) from exc
             exchange.response = response
-            response._content = self._body(exchange, response)
+            self._read_body(exchange, response)
         except Exception as exc:  # handed to the waiting thread, which raises it
             exchange.error = exc
         finally:
@@ -150,7 +151,7 @@ class GuardedSession(requests.Session):
                 response.close()
             exchange.done.set()
 
-    def _body(self, exchange: _Exchange, response: requests.Response) -> bytes:
+    def _read_body(self, exchange: _Exchange, response: requests.Response) -> None:
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
             raise CutShort(f"it announced {int(declared):,} bytes, over the cap", b"", response)
@@ -161,7 +162,6 @@ class GuardedSession(requests.Session):
                 why = f"the connection broke ({type(exc).__name__})"
                 raise CutShort(why, exchange.received(), response) from exc
             if not chunk:
-                return exchange.received()
+                return
             if exchange.add(chunk) > self.max_bytes:
                 raise CutShort(f"it passed the {self.max_bytes:,}-byte cap", exchange.received(), response)
-        return b""
