@@ -116,6 +116,9 @@ class ExportConfig(_Section):
 
     dir: str = "output"
     readme: str = "README.md"  # relative to `dir`
+    # An adopted list (relative to the workspace): `export awesome` edits it — new papers written in
+    # each section's own style, the maintainer's lines kept byte for byte — into `readme`.
+    adopted: str | None = None
     newest_first: bool = True
     style: Literal["bullets", "table"] = "bullets"  # how the README lists papers
     mindmap: bool = True  # a Mermaid mind map of the taxonomy in the README

@@ -1,251 +1,352 @@
-"""Awesome-list READMEs: the heading hierarchy, the text under each heading, and the papers listed
-under it as table rows or bullet lines, with their links, code links, venue, year and acronym.
+"""Awesome-list READMEs as a lossless model: the README's own lines, and on them its headings
+(Markdown `##` and HTML `<h2>`), its sections, and its entries — list items with their
+continuation lines, table rows, paragraphs — each with the exact lines it spans and the paper it
+names. Nothing is rebuilt from the model: the text is the lines, so an unchanged list comes back
+byte for byte, and an edit is a splice of whole lines.
 
-Input: Markdown text. Output: `Doc` — sections (path of headings, level, text, line) and entries
-(a paper and the section it sits in); `parse` turns that into papers whose source section is the
-heading path. `adopt` builds a taxonomy and human labels from the same `Doc`.
+Input: the README's text. Output: `Doc`. Blocks come from markdown-it-py (its tokens carry line
+ranges); what an entry says comes from `awesome_entry`. Contents lists, results tables (rows of
+scores or of in-page links), and Contributing / License / Citation sections are not entries;
+entries that name no paper, or hold a NUL or an invalid character, are reported with their line.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from pydantic import ValidationError
 
 from ..models import Paper
-from ..text import clean_space, parse_arxiv_id
+from ..text import clean_space
+from .awesome_entry import Facts, read_item, read_row, units
 from .base import Parsed, Skip, make_paper
-from .daily_readme import split_row
-from .venue import venue_from_comment
 
 FORMAT = "awesome"
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_LINK = re.compile(r"\[((?:\\.|[^\[\]\\])*)\]\(([^)\s]+)\)")  # [text](url); text may hold \] escapes
-_CODE_HOST = re.compile(r"https?://(github\.com|gitlab\.com|huggingface\.co)/[^\s)]+", re.I)
-_YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _SKIP_SECTIONS = re.compile(
-    r"^(contents|table of contents|contributing|license|citation|acknowledg\w*|star history)$", re.I
+    r"^(table of contents?|contents?|toc|outline|contribut\w*|how to contribute|licen[cs]e|citations?|"
+    r"cite( us| this( work| repo\w*| list)?)?|citing|bibtex|acknowledg\w*|star history|stargazers|contact"
+    r"( us)?|news|updates|latest updates|what'?s new|changelog|todo|sponsors?|footnotes|"
+    r"(related|other) (awesome )?(lists?|repos|repositories|resources))$",
+    re.I,
 )
-_BADGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_CONTENTS = re.compile(r"^(table of contents?|contents?|toc|outline)$", re.I)  # its sub-headings are sections
+_HTML_HEADING = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1\s*>", re.I)
+_TAGS = re.compile(r"<[^<>]*>")
+_BAD = re.compile("[\x00\ud800-\udfff\ufffe\uffff]")
+_SCORE = re.compile(r"^\s*[<>~±]?\s*\d+(\.\d+|(\.\d+)?\s*%)\s*$")
 
 
 @dataclass
 class Section:
-    """A heading and what is written right under it."""
+    """A heading and what is written right under it; `skip` for sections that list no papers."""
 
     path: tuple[str, ...]
     level: int
-    line: int
+    line: int  # 1-based line of the heading
     text: str = ""
+    skip: bool = False
+
+
+@dataclass
+class Entry:
+    """One entry: its kind, the lines it spans (0-based, end exclusive), its section and paper."""
+
+    kind: str  # item, row, paragraph
+    start: int
+    end: int
+    section: Section
+    block: int  # entries of one list, table or run of paragraphs share it
+    facts: Facts | None = None
+    paper: Paper | None = None
+    depth: int = 0  # nesting of a list item
+    marker: str = ""  # `-`, `*`, `+`, `1.`, `1)` for a list item
 
 
 @dataclass
 class Doc:
-    """A parsed Awesome README."""
+    """A parsed Awesome README: its lines, title, sections and entries."""
 
+    lines: list[str]
     title: str | None = None
     sections: list[Section] = field(default_factory=list)
-    entries: list[tuple[Paper, tuple[str, ...]]] = field(default_factory=list)
+    items: list[Entry] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
+    headers: dict[int, tuple[list[str], int]] = field(default_factory=dict)  # table block -> header, line
     read: int = 0
+
+    @property
+    def entries(self) -> list[tuple[Paper, tuple[str, ...]]]:
+        """(paper, section path) of every entry that names a paper."""
+        return [(e.paper, e.section.path) for e in self.items if e.paper is not None]
+
+    def text(self, entry: Entry) -> str:
+        """The entry's exact source text."""
+        return "".join(self.lines[entry.start : entry.end])
+
+
+def split_lines(text: str) -> list[str]:
+    """The text's lines with their line ends (only `\\n` ends a line, as for the Markdown parser)."""
+    lines = text.split("\n")
+    out = [line + "\n" for line in lines[:-1]]
+    return [*out, lines[-1]] if lines[-1] else out
+
+
+@lru_cache(maxsize=1)
+def _blocks() -> MarkdownIt:
+    md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    md.disable("inline")  # inline Markdown is read entry by entry
+    return md
 
 
 def clean_heading(text: str) -> str:
-    """A heading without emoji, badges, links and markup."""
-    text = _BADGE.sub("", text)
-    text = _LINK.sub(lambda m: m.group(1), text)
-    text = re.sub(r"[*_`]", "", text)
-    text = "".join(c for c in text if c.isalnum() or c in " -–—&+×:,.()/'’?!" or ord(c) < 0x2000)
-    return clean_space(text)
-
-
-_ESCAPED = re.compile(r"\\([\\`*_\[\]<>|#~!{}()+.\-])")
-_CROSS_REF = re.compile(r"\s*\(listed under [^)]*\)\.?\s*$")  # surveyor's pointer to a paper's home
-
-
-def _plain(text: str) -> str:
-    """Text without badges and emphasis markers; backslash-escaped characters kept as written."""
-    text = _ESCAPED.sub(lambda m: f"\x00{ord(m.group(1))}\x00", _BADGE.sub("", text))
-    text = re.sub(r"[*_`]", "", text).replace("\u200b", "")
-    return clean_space(re.sub(r"\x00(\d+)\x00", lambda m: chr(int(m.group(1))), text))
+    """A heading without HTML, emoji, badges, links, markup and a trailing colon."""
+    text = re.sub(r"<!--.*?-->", "", text)
+    text = _TAGS.sub("", text)
+    plain = " ".join(u.text for u in units(text) if u.kind != "break" and not (u.link and u.link.image))
+    plain = "".join(c for c in plain if c.isalnum() or c in " -–—&+×:,.()/'’?!" or ord(c) < 0x2000)
+    return clean_space(_BAD.sub("", plain)).rstrip(" :")
 
 
 def read(text: str, file: str) -> Doc:
-    """Parse the whole README."""
-    doc = Doc()
-    stack: list[tuple[int, str]] = []
-    header: list[str] | None = None
-    section: Section | None = None
-    in_code = False
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.rstrip()
-        if line.lstrip().startswith("```"):
-            in_code = not in_code
-            continue
-        if in_code or line.strip().startswith("<!--"):
-            continue
-        m = _HEADING.match(line)
-        if m:
-            level, name = len(m.group(1)), clean_heading(m.group(2))
-            header = None
-            if level == 1 and doc.title is None:
-                doc.title = name
-                stack = []
-                section = None
-                continue
-            while stack and stack[-1][0] >= level:
-                stack.pop()
-            stack.append((level, name))
-            path = tuple(n for _, n in stack)
-            skip = any(_SKIP_SECTIONS.match(n) for n in path)
-            section = None if skip else Section(path, level, number)
-            if section:
-                doc.sections.append(section)
-            continue
-        if section is None or not line.strip():
-            continue
-        if line.lstrip().startswith("|"):
-            cells = split_row(line)
-            if all(re.fullmatch(r":?-{2,}:?", c.strip()) for c in cells if c.strip()):
-                continue
-            if header is None:
-                header = [_plain(c).lower() for c in cells]
-                continue
-            if header[:1] == ["benchmark"] and "evaluated methods" in header:
-                continue  # surveyor's own Benchmarks table: benchmarks, not papers
-            _row(doc, file, number, header, cells, section.path)
-        elif re.match(r"^\s*([-*+]|\d+\.)\s+", line):
-            header = None
-            _bullet(doc, file, number, re.sub(r"^\s*([-*+]|\d+\.)\s+", "", line), section.path)
-        elif not doc.entries or doc.entries[-1][1] != section.path:
-            header = None
-            if not line.lstrip().startswith(("<", "!", "[!")):
-                section.text = clean_space(f"{section.text} {_plain(line)}")
+    """Parse the whole README (see the module docstring)."""
+    doc = Doc(split_lines(text))
+    source = _BAD.sub("\ufffd", re.sub(r"\r(?!\n)", " ", text)).removeprefix("\ufeff")
+    walker = _Walker(doc, file)
+    walker.walk(_blocks().parse(source))
     return doc
 
 
-def _pick(header: list[str], names: tuple[str, ...]) -> int | None:
-    return next((i for i, h in enumerate(header) if any(n in h for n in names)), None)
+class _Walker:
+    """One pass over the block tokens, keeping the heading stack and the current section."""
+
+    def __init__(self, doc: Doc, file: str) -> None:
+        self.doc, self.file = doc, file
+        self.stack: list[tuple[int, str]] = []
+        self.section: Section | None = None
+        self.block = 0
+        self.last_kind = ""
+
+    def walk(self, tokens: list[Token]) -> None:
+        i = 0
+        while i < len(tokens):
+            tok = tokens[i]
+            if tok.type == "heading_open" and tok.map:
+                self.heading(int(tok.tag[1]), tokens[i + 1].content, tok.map[0] + 1)
+            elif tok.type == "html_block" and tok.map:
+                self.html(tok)
+            elif tok.type in ("bullet_list_open", "ordered_list_open") and tok.level == 0:
+                i = self.list(tokens, i)
+                continue
+            elif tok.type == "table_open" and tok.level == 0:
+                i = self.table(tokens, i)
+                continue
+            elif tok.type == "paragraph_open" and tok.level == 0 and tok.map:
+                self.paragraph(tokens[i + 1].content, tok.map)
+            elif tok.type == "blockquote_open":
+                i = _close(tokens, i)
+                continue
+            i += 1
+
+    def heading(self, level: int, raw: str, line: int) -> None:
+        name = clean_heading(raw)
+        self.block += 1
+        self.last_kind = "heading"
+        if level == 1 and self.doc.title is None and not self.doc.sections:
+            self.doc.title, self.stack, self.section = name or None, [], None
+            return
+        while self.stack and (self.stack[-1][0] >= level or _CONTENTS.match(self.stack[-1][1])):
+            self.stack.pop()
+        self.stack.append((level, name or f"Section at line {line}"))
+        path = tuple(n for _, n in self.stack)
+        skip = any(bool(_SKIP_SECTIONS.match(n)) for n in path)
+        self.section = Section(path, level, line, skip=skip)
+        self.doc.sections.append(self.section)
+
+    def html(self, tok: Token) -> None:
+        assert tok.map
+        for offset, line in enumerate(tok.content.split("\n")):
+            m = _HTML_HEADING.search(line) if "<h" in line.lower() else None
+            if m:
+                self.heading(int(m.group(1)), m.group(2), tok.map[0] + offset + 1)
+
+    def list(self, tokens: list[Token], i: int, depth: int = 0) -> int:
+        end = _close(tokens, i)
+        self.block += 1
+        block = self.block
+        j = i + 1
+        while j < end:
+            if tokens[j].type == "list_item_open":
+                close = _close(tokens, j)
+                self.item(tokens, j, close, depth, block)
+                j = close + 1
+            else:
+                j += 1
+        return end + 1
+
+    def item(self, tokens: list[Token], i: int, close: int, depth: int, block: int) -> None:
+        tok = tokens[i]
+        assert tok.map
+        own = [t.content for t in tokens[i:close] if t.type == "inline" and t.level == tok.level + 2]
+        nested = [j for j in range(i + 1, close) if tokens[j].level == tok.level + 1 and "list_open" in tokens[j].type]
+        inner = [t.content for t in tokens[i:close] if t.type == "inline" and t.level > tok.level + 2]
+        marker = (tok.info + tok.markup) if tok.info else tok.markup
+        start, stop = tok.map[0], _item_end(tokens, i, close, self.doc.lines)
+        if nested and _is_group(own, inner):
+            head_end = tokens[nested[0]].map[0] if tokens[nested[0]].map else stop  # type: ignore[index]
+            if _links_in(own):
+                self.entry("item", start, head_end, "\n".join(own), block, depth, marker)
+            for j in nested:
+                self.list(tokens, j, depth + 1)
+            return
+        self.entry("item", start, stop, "\n".join(own + inner), block, depth, marker)
+
+    def table(self, tokens: list[Token], i: int) -> int:
+        end = _close(tokens, i)
+        self.block += 1
+        rows: list[tuple[list[int], list[str]]] = []
+        for j in range(i, end):
+            if tokens[j].type == "tr_open" and tokens[j].map:
+                cells = []
+                k = j + 1
+                while tokens[k].type != "tr_close":
+                    if tokens[k].type == "inline":
+                        cells.append(tokens[k].content)
+                    k += 1
+                rows.append((tokens[j].map, cells))  # type: ignore[arg-type]
+        if not rows:
+            return end + 1
+        header = [clean_heading(c) for c in rows[0][1]]
+        self.doc.headers[self.block] = (header, rows[0][0][0])
+        body = rows[1:]
+        scores = sum(any(_SCORE.match(c) for c in cells) for _, cells in body)
+        if scores * 2 > len(body) or (header[:1] == ["Benchmark"] and "Evaluated methods" in header):
+            return end + 1  # a results table (or surveyor's Benchmarks table): scores, not papers
+        for span, cells in body:
+            self.entry("row", span[0], span[1], cells, self.block, 0, "", header)
+        return end + 1
+
+    def paragraph(self, content: str, span: list[int]) -> None:
+        facts = read_item(content) if self.section and not self.section.skip and "](" in content else None
+        papers = facts and any(lk.kind in ("arxiv", "doi", "paper") for lk in facts.all_links)
+        if facts and facts.title and (papers or (span[1] - span[0] <= 6 and _links_in([content]))):
+            if self.last_kind != "paragraph":
+                self.block += 1
+            self.entry("paragraph", span[0], span[1], content, self.block, 0, "", facts=facts)
+            return
+        self.last_kind = "prose"
+        if self.section and not any(e.section is self.section for e in self.doc.items[-1:]):
+            if not content.lstrip().startswith(("<", "!", "[!")):
+                plain = " ".join(u.text for u in units(content) if not (u.link and u.link.image))
+                self.section.text = clean_space(f"{self.section.text} {plain}")
+
+    def entry(
+        self,
+        kind: str,
+        start: int,
+        end: int,
+        content: str | list[str],
+        block: int,
+        depth: int,
+        marker: str,
+        header: list[str] | None = None,
+        facts: Facts | None = None,
+    ) -> None:
+        section = self.section
+        if section is None or section.skip:
+            return
+        self.last_kind = kind
+        raw = "".join(self.doc.lines[start:end])
+        item = Entry(kind, start, end, section, block, depth=depth, marker=marker)
+        self.doc.items.append(item)
+        bad = _BAD.search(raw)
+        if bad:
+            line = start + raw[: bad.start()].count("\n") + 1
+            self.doc.skipped.append(Skip(line, "a NUL or an invalid character: kept as written, not read"))
+            return
+        if facts is None:
+            facts = read_row(content, header or []) if isinstance(content, list) else read_item(content)
+        links = facts.all_links
+        if links and all(lk.kind == "anchor" for lk in links):
+            self.doc.items.pop()  # a contents entry or a link to another part of the list
+            return
+        item.facts = facts
+        self.doc.read += 1
+        if not facts.title and not links and kind == "item":
+            self.doc.skipped.append(Skip(start + 1, "no title or paper link in this entry"))
+            return
+        if kind == "item" and not links and len(facts.title.split()) < 3:
+            self.doc.skipped.append(Skip(start + 1, "a short line without a link: not read as a paper"))
+            return
+        item.paper = to_paper(facts, self.file, start + 1, section.path, self.doc.skipped)
 
 
-def _row(
-    doc: Doc, file: str, number: int, header: list[str], cells: list[str], path: tuple[str, ...]
-) -> None:
-    doc.read += 1
-    if len(cells) < len(header):
-        doc.skipped.append(
-            Skip(number, f"row has {len(cells)} cells, the table {len(header)}: kept what is there")
-        )
-    title_i = _pick(header, ("title", "paper", "name")) or 0
-    cell = cells[title_i] if title_i < len(cells) else ""
-    get = lambda names: cells[i] if (i := _pick(header, names)) is not None and i < len(cells) else ""  # noqa: E731
-    links = _LINK.findall(cell)
-    title = _plain(links[0][0]) if links else _CROSS_REF.sub("", _plain(cell))
-    url = links[0][1] if links else None
-    code = _CODE_HOST.search(get(("code", "github", "repo")) or "")
-    year = _YEAR.search(get(("year", "date", "time")) or "") or _YEAR.search(
-        get(("venue", "conference", "pub"))
-    )
-    acronym = _plain(_LINK.sub(lambda m: m.group(1), get(("acronym", "model", "method", "abbr"))))
-    venue = _plain(get(("venue", "conference", "publication", "pub")))
-    _add(
-        doc,
-        file,
-        number,
-        path,
-        title,
-        url,
-        code.group(0) if code else None,
-        int(year.group(0)) if year else None,
-        venue,
-        acronym,
-    )
-
-
-def _bullet(doc: Doc, file: str, number: int, body: str, path: tuple[str, ...]) -> None:
-    body = _BADGE.sub("", body)  # `[![Stars](badge)](repo)` -> `[](repo)`: the repo link stays
-    links = _LINK.findall(body)
-    if not links and not re.search(r"\*\*[^*]+\*\*", body):
-        words = _plain(body)
-        if len(words.split()) >= 3 and not words.endswith(":"):  # a paper listed without any link
-            doc.read += 1
-            year = _YEAR.search(words)
-            title = _CROSS_REF.sub("", words)
-            title = re.sub(r"\s*\([^()]*\b(19|20)\d{2}\)\.?\s*$", "", title)  # `Title (ACL 2023).`
-            title = re.sub(r"[,.;]?\s*\(?\b(19|20)\d{2}\)?\s*$", "", title)
-            _add(doc, file, number, path, title, None, None, int(year.group(0)) if year else None, "", "")
-        return
-    doc.read += 1
-    main = next(
-        (
-            (t, u)
-            for t, u in links
-            if t.strip()
-            and t.strip().lower() not in ("paper", "pdf", "arxiv", "code", "project", "github", "page")
-        ),
-        None,
-    )
-    bold = re.search(r"\*\*([^*]+)\*\*", body)
-    title = _plain(main[0]) if main else _plain(bold.group(1)) if bold else ""
-    paper_link = next(
-        (u for t, u in links if t.strip().lower() in ("paper", "pdf", "arxiv") or "arxiv.org" in u), None
-    )
-    url = main[1] if main and not _CODE_HOST.match(main[1]) else paper_link
-    code = next((u for _, u in links if _CODE_HOST.match(u)), None)
-    rest = _LINK.sub("", body)
-    year = _YEAR.search(rest)
-    known = venue_from_comment(rest)
-    venue = known[0] if known else ""
-    _add(
-        doc,
-        file,
-        number,
-        path,
-        title,
-        url,
-        code,
-        int(year.group(0)) if year else None,
-        venue,
-        "",
-    )
-
-
-def _add(
-    doc: Doc,
-    file: str,
-    number: int,
-    path: tuple[str, ...],
-    title: str,
-    url: str | None,
-    code: str | None,
-    year: int | None,
-    venue: str,
-    acronym: str,
-) -> None:
-    title = re.sub(r"^\W+|[\s.]+$", "", title)
-    if not title and not (url and parse_arxiv_id(url)):
-        doc.skipped.append(Skip(number, "no title or paper link on this line"))
-        return
-    links = {"code": code} if code else {}
-    venue = venue if venue and venue.lower() not in ("arxiv", "-", "n/a", "preprint") else ""
+def to_paper(facts: Facts, file: str, line: int, path: tuple[str, ...], skipped: list[Skip]) -> Paper | None:
+    """The paper an entry names, or None (reported) when it names none."""
+    if not facts.title and not facts.arxiv:
+        skipped.append(Skip(line, "no title or paper link in this entry"))
+        return None
+    url = f"https://arxiv.org/abs/{facts.arxiv[0]}" if facts.arxiv else None
+    if facts.arxiv and facts.arxiv[1]:
+        url += f"v{facts.arxiv[1]}"  # type: ignore[operator]
     try:
-        paper = make_paper(
+        return make_paper(
             file,
             FORMAT,
-            number,
-            title=title or None,
+            line,
+            title=facts.title or None,
             url=url,
             section=" > ".join(path),
-            year=year,
-            venue=_YEAR.sub("", venue).strip(" '’,") or None,
-            acronym=acronym or None,
-            links=links,
+            year=facts.year,
+            venue=facts.venue,
+            acronym=facts.acronym,
+            authors=facts.authors,
+            doi=facts.doi,
+            links=facts.links,
         )
     except (ValidationError, ValueError) as exc:
-        doc.skipped.append(Skip(number, str(exc).splitlines()[0][:100]))
-        return
-    doc.entries.append((paper, path))
+        skipped.append(Skip(line, str(exc).splitlines()[0][:100]))
+        return None
+
+
+def _close(tokens: list[Token], i: int) -> int:
+    """Index of the token closing the one at `i`."""
+    level, depth = tokens[i].level, 0
+    for j in range(i, len(tokens)):
+        if tokens[j].level == level:
+            depth += tokens[j].nesting
+            if depth == 0:
+                return j
+    return len(tokens) - 1
+
+
+def _item_end(tokens: list[Token], i: int, close: int, lines: list[str]) -> int:
+    """The line after a list item's last non-blank line (markdown-it counts trailing blanks in)."""
+    tok = tokens[i]
+    assert tok.map
+    end = tok.map[1]
+    last = max((t.map[1] for t in tokens[i + 1 : close] if t.map), default=end)
+    end = min(end, max(last, tok.map[0] + 1))
+    while end > tok.map[0] + 1 and not lines[end - 1].strip():
+        end -= 1
+    return end
+
+
+def _links_in(contents: list[str]) -> bool:
+    return any(u.link and u.link.kind != "anchor" for c in contents for u in units(c))
+
+
+def _is_group(own: list[str], inner: list[str]) -> bool:
+    """Whether a list item heads a group (a date, a vendor) rather than being a paper with notes."""
+    if not _links_in(own):
+        return True
+    papers = sum(
+        1 for c in inner if any(u.link and u.link.kind in ("arxiv", "doi", "paper") for u in units(c))
+    )
+    return papers >= 2
 
 
 def parse(text: str, file: str) -> Parsed:

@@ -56,10 +56,24 @@ VENUES: dict[str, str] = {
     "ieee transactions on image processing": "TIP",
     "ieee transactions on pattern analysis and machine intelligence": "TPAMI",
     "acm computing surveys": "ACM Computing Surveys",
+    "computer vision and pattern recognition": "CVPR",
+    "international conference on computer vision": "ICCV",
+    "european conference on computer vision": "ECCV",
+    "neural information processing systems": "NeurIPS",
+    "international conference on machine learning": "ICML",
+    "international conference on learning representations": "ICLR",
+    "empirical methods in natural language processing": "EMNLP",
+    "north american chapter of the association for computational linguistics": "NAACL",
+    "annual meeting of the association for computational linguistics": "ACL",
+    "aaai conference on artificial intelligence": "AAAI",
+    "international joint conference on artificial intelligence": "IJCAI",
+    "winter conference on applications of computer vision": "WACV",
+    "british machine vision conference": "BMVC",
+    "tacl": "TACL",
 }
 _NOT_YET = re.compile(r"\b(submitted|under review|under consideration|in submission)\b", re.I)
 _ALT = "|".join(re.escape(k) for k in sorted(VENUES, key=len, reverse=True))
-_VENUE_RE = re.compile(rf"(?<![A-Za-z])({_ALT})(?![A-Za-z])\s*'?((?:19|20)?\d{{2}})?", re.I)
+_VENUE_RE = re.compile(rf"(?<![A-Za-z])({_ALT})(?![A-Za-z])\s*'?((?:19|20)?\d{{2}}(?!\d))?", re.I)
 _YEAR_RE = re.compile(r"\b(20\d{2})\b")
 
 
@@ -250,3 +264,54 @@ def venue_details(venue: str) -> tuple[str, str | None]:
         name, _, acronym = full.rpartition(" (")
         return f"{name} Workshops ({acronym.rstrip(')')}W)" if acronym else f"{full} Workshops", "conference"
     return full, kind
+
+
+def venue_span(text: str) -> tuple[int, int, str, int | None] | None:
+    """(start, end, venue, year) of the first venue named in free text — `CVPR 2016`, `` `ICCV 17` ``,
+    `the IEEE conference on computer vision and pattern recognition` — written as venues are: a short
+    acronym in lower case (`www.`, `a tip`) is not one."""
+    for m in _VENUE_RE.finditer(text):
+        written = m.group(1)
+        if written.islower() and " " not in written:
+            continue
+        return m.start(), m.end(), VENUES[written.lower()], _year(m.group(2))
+    return None
+
+
+def venue_in_text(text: str) -> tuple[str, int | None] | None:
+    """(venue, year) named in free text, or None (see `venue_span`)."""
+    for clause in re.split(r"[.;]\s+", text):
+        if _NOT_YET.search(clause):
+            continue
+        found = venue_span(clause)
+        if found:
+            venue = found[2] + (" Workshop" if "workshop" in clause.lower() else "")
+            return venue, found[3]
+    return None
+
+
+_CVF = re.compile(r"(?:content[_/]|/papers/)([a-z]+)_?((?:19|20)\d{2})", re.I)
+_ACL_NEW = re.compile(r"/((?:19|20)\d{2})\.(findings-)?([a-z]+)", re.I)
+_ACL_OLD = re.compile(r"/([A-Z])(\d{2})-\d{4}")
+_ACL_LETTERS = {"P": "ACL", "D": "EMNLP", "N": "NAACL", "E": "EACL", "C": "COLING", "Q": "TACL"}
+
+
+def venue_from_url(url: str) -> tuple[str, int | None] | None:
+    """(venue, year) a paper's URL tells: CVF open access, ECVA, ACL Anthology, NeurIPS proceedings."""
+    lower = url.lower()
+    if "thecvf.com" in lower or "cv-foundation.org" in lower or "ecva.net" in lower:
+        m = _CVF.search(url)
+        if m and m.group(1).lower() in VENUES:
+            return VENUES[m.group(1).lower()], int(m.group(2))
+    elif "aclanthology.org" in lower or "aclweb.org" in lower:
+        m = _ACL_NEW.search(url)
+        if m and m.group(3).lower() in VENUES:
+            return VENUES[m.group(3).lower()] + (" Findings" if m.group(2) else ""), int(m.group(1))
+        old = _ACL_OLD.search(url)
+        if old and old.group(1) in _ACL_LETTERS:
+            year = int(old.group(2))
+            return _ACL_LETTERS[old.group(1)], year + (2000 if year < 50 else 1900)
+    elif "neurips.cc" in lower or "nips.cc" in lower:
+        m = re.search(r"/((?:19|20)\d{2})/", url)
+        return "NeurIPS", int(m.group(1)) if m else None
+    return None

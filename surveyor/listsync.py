@@ -1,0 +1,279 @@
+"""A maintainer's Awesome list and the workspace's data, kept in step.
+
+Each entry of the list is matched to the paper it names by its arXiv id, DOI or the paper's own
+link, then by its exact title when no link disagrees — never by line number, never by a fuzzy
+title (`Qwen2-Math` is not `Qwen2.5-Math`). `sync` then reads what a person changed by hand since
+the last run: an entry added by hand is a paper a human placed (a human decision), an entry moved
+to another section moves its paper, an entry deleted by hand is a human removal (out of scope)
+that no update undoes. Where each paper sits is recorded in its sources (file, line, section).
+
+Input: the list's text and the workspace's papers and decisions. Output: `Listing` (the parsed
+list, the paper id of each entry, the clashes found) and the updated papers and decisions.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from . import clock
+from .errors import SurveyorError
+from .models import Classification, Label, Paper, Source
+from .sources.awesome_entry import Facts
+from .sources.awesome_md import FORMAT, Doc, Entry, read
+from .sources.base import Skip
+from .sources.links import host_path, is_generic_label
+from .store import Workspace, atomic_write_bytes
+from .taxonomy import Taxonomy
+from .text import normalize_title
+
+_PAGE_LABELS = frozenset({"project page", "project", "page", "website", "homepage", "link", "here", "webpage"})
+
+
+def read_list(path: Path) -> str:
+    """The list's text; bytes that are not UTF-8 survive a write back unchanged (surrogateescape)."""
+    if not path.is_file():
+        raise SurveyorError(f"the adopted list {path} is missing", "restore it, or set `[export] adopted`")
+    return path.read_bytes().decode("utf-8", errors="surrogateescape")
+
+
+def write_list(path: Path, text: str) -> bool:
+    """Write the list back (atomically; bytes as read); return whether it changed."""
+    return atomic_write_bytes(path, text.encode("utf-8", errors="surrogateescape"))
+
+
+def _url_key(url: str) -> str:
+    host, path = host_path(url)
+    query = urlsplit(url).query if "?" in url else ""
+    return "url:" + host + path.rstrip("/").removesuffix(".pdf") + ("?" + query if query else "")
+
+
+def _keys(paper: Paper) -> list[str]:
+    keys = []
+    if paper.arxiv_id:
+        keys.append("arxiv:" + paper.arxiv_id)
+    keys += ["arxiv:" + a for a in paper.aliases if not a.startswith(("t-", "a-"))]
+    if paper.doi:
+        keys.append("doi:" + paper.doi.lower())
+    main = paper.url
+    if main and not paper.arxiv_id and not paper.doi:
+        keys.append(_url_key(main))
+    keys += [_url_key(u) for k, u in paper.links.items() if k.startswith("paper")]
+    return keys
+
+
+def _disagree(a: Paper, b: Paper) -> bool:
+    """Whether two papers with one title carry links that say they differ."""
+    if a.arxiv_id and b.arxiv_id and a.arxiv_id != b.arxiv_id:
+        return True
+    if a.doi and b.doi and a.doi.lower() != b.doi.lower():
+        return True
+    ua, ub = a.url, b.url
+    return bool(ua and ub and not (a.arxiv_id or b.arxiv_id) and _url_key(ua) != _url_key(ub))
+
+
+class Matcher:
+    """Finds the library paper an entry names (see the module docstring)."""
+
+    def __init__(self, papers: dict[str, Paper]) -> None:
+        self.papers = papers
+        self.keys: dict[str, str] = {}
+        self.titles: dict[str, list[str]] = defaultdict(list)
+        for paper in papers.values():
+            self.index(paper)
+
+    def index(self, paper: Paper) -> None:
+        """Make `paper` findable."""
+        for key in _keys(paper):
+            self.keys.setdefault(key, paper.id)
+        if paper.title and normalize_title(paper.title):
+            self.titles[normalize_title(paper.title)].append(paper.id)
+
+    def find(self, paper: Paper) -> str | None:
+        """The id of the paper `paper` names, if the library has it."""
+        for key in _keys(paper):
+            found = self.keys.get(key)
+            if found in self.papers:
+                return found
+        for pid in self.titles.get(normalize_title(paper.title or ""), []):
+            if pid in self.papers and not _disagree(paper, self.papers[pid]):
+                return pid
+        return None
+
+
+def absorb(old: Paper, new: Paper, sources: bool = True) -> Paper:
+    """`old` with what `new` adds: missing fields filled, every new link kept (none overwritten)."""
+    data = old.model_dump()
+    for name in ("title", "arxiv_id", "arxiv_version", "doi", "venue", "year", "acronym"):
+        data[name] = getattr(old, name) or getattr(new, name)
+    data["authors"] = old.authors or new.authors
+    links = dict(old.links)
+    for key, url in new.links.items():
+        if url not in links.values():
+            base, n = key.split("-")[0], 2
+            while key in links:
+                key, n = f"{base}-{n}", n + 1
+            links[key] = url
+    data["links"] = links
+    if sources:
+        data["sources"] = sorted(set(old.sources) | set(new.sources), key=lambda s: s.sort_key())
+    return Paper.model_validate(data)
+
+
+@dataclass
+class Listing:
+    """The parsed list, the paper id of each entry (by its index in `doc.items`), the clashes."""
+
+    doc: Doc
+    ids: dict[int, str] = field(default_factory=dict)
+    papers: dict[str, Paper] = field(default_factory=dict)
+    added: list[str] = field(default_factory=list)  # ids of papers first seen in this list
+    clashes: list[Skip] = field(default_factory=list)
+
+    def entries_of(self) -> dict[str, list[Entry]]:
+        """Each paper's entries, in list order."""
+        out: dict[str, list[Entry]] = defaultdict(list)
+        for n, pid in self.ids.items():
+            out[pid].append(self.doc.items[n])
+        return out
+
+
+def match(doc: Doc, papers: dict[str, Paper]) -> Listing:
+    """Match every entry to a paper of `papers`; entries naming none add a paper (a fresh id when
+    their title's id is taken by a different paper)."""
+    listing = Listing(doc, papers=dict(papers))
+    matcher = Matcher(listing.papers)
+    for n, entry in enumerate(doc.items):
+        if entry.paper is None:
+            continue
+        pid = matcher.find(entry.paper)
+        if pid is None:
+            pid, k = entry.paper.id, 2
+            while pid in listing.papers:
+                pid, k = f"{entry.paper.id}-{k}", k + 1
+            listing.papers[pid] = entry.paper.model_copy(update={"id": pid})
+            listing.added.append(pid)
+            matcher.index(listing.papers[pid])
+        else:
+            listing.papers[pid] = absorb(listing.papers[pid], entry.paper)
+        listing.ids[n] = pid
+    listing.clashes = clashes(listing)
+    return listing
+
+
+def clashes(listing: Listing) -> list[Skip]:
+    """Entries that share an id under different titles, a title under different links, or a
+    link text such as `Project Page`."""
+    out: list[Skip] = []
+    by_id: dict[str, list[Entry]] = listing.entries_of()
+    for pid, entries in by_id.items():
+        titles = {normalize_title(e.paper.title or "") for e in entries if e.paper}
+        if len(titles) > 1:
+            lines = ", ".join(str(e.start + 1) for e in entries)
+            out.append(Skip(entries[0].start + 1, f"lines {lines} name one paper ({pid}) under different titles"))
+    by_title: dict[str, set[str]] = defaultdict(set)
+    first: dict[str, Entry] = {}
+    for n, pid in listing.ids.items():
+        entry = listing.doc.items[n]
+        title = normalize_title(entry.paper.title or "") if entry.paper else ""
+        by_title[title].add(pid)
+        first.setdefault(title, entry)
+    for title, pids in by_title.items():
+        if title and len(pids) > 1:
+            out.append(Skip(first[title].start + 1, f"{len(pids)} different papers share the title {title!r}"))
+    labels: dict[str, list[int]] = defaultdict(list)
+    for entry in listing.doc.items:
+        label = _first_label(entry.facts)
+        if label:
+            labels[label].append(entry.start + 1)
+    for label, lines in labels.items():
+        if len(lines) > 1:
+            where = ", ".join(map(str, lines[:8])) + (" ..." if len(lines) > 8 else "")
+            out.append(Skip(lines[0], f"{len(lines)} entries share the link text {label!r} (lines {where})"))
+    return sorted(out, key=lambda s: s.line)
+
+
+def _first_label(facts: Facts | None) -> str:
+    link = facts.all_links[0] if facts and facts.all_links else None
+    label = link.label.strip().lower() if link and not link.image else ""
+    return label if label in _PAGE_LABELS and is_generic_label(label) else ""
+
+
+def section_nodes(doc: Doc, taxonomy: Taxonomy) -> dict[tuple[str, ...], str]:
+    """The taxonomy node of each section, matched by its heading path (names as written)."""
+    by_path: dict[tuple[str, ...], str] = {}
+    for node in taxonomy.iter_nodes():
+        path = tuple(taxonomy.path_names(node.id))
+        by_path.setdefault(path, node.id)
+    return {s.path: by_path[s.path] for s in doc.sections if s.path in by_path and not s.skip}
+
+
+@dataclass
+class SyncReport:
+    """What reading the list back found: hand-added, moved and deleted papers, unknown sections."""
+
+    listing: Listing
+    placed: list[str] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unknown_sections: list[str] = field(default_factory=list)
+
+
+def list_file(ws: Workspace) -> Path | None:
+    """The adopted list's path, when this workspace keeps one."""
+    name = ws.config.export.adopted
+    return (ws.root / name).resolve() if name else None
+
+
+def human(pid: str, nodes: list[str], evidence: dict[str, str], taxonomy_hash: str, run: str) -> Classification:
+    """A human decision placing `pid` in `nodes`."""
+    return Classification(
+        paper=pid,
+        labels=[Label(node=n, confidence=1.0, evidence=evidence.get(n, "")) for n in nodes],
+        backend="human",
+        model="list",
+        taxonomy_hash=taxonomy_hash,
+        run_id=run,
+        time=clock.stamp(),
+    )
+
+
+def sync(ws: Workspace, text: str | None = None, decide: bool = True) -> SyncReport:
+    """Read the list back and record what a person changed by hand (see the module docstring);
+    with `decide=False` only where each paper now sits is recorded."""
+    path = list_file(ws)
+    assert path is not None
+    rel = ws.rel(path)
+    doc = read(read_list(path) if text is None else text, rel)
+    listing = match(doc, ws.load_papers())
+    report = SyncReport(listing)
+    nodes = section_nodes(doc, ws.taxonomy)
+    decisions = ws.load_decisions()
+    papers = listing.papers
+    entries = listing.entries_of()
+    for pid, paper in list(papers.items()):
+        mine = [s for s in paper.sources if s.file == rel and s.format == FORMAT]
+        now = sorted({" > ".join(e.section.path) for e in entries.get(pid, [])})
+        if decide and pid in entries and sorted({s.section or "" for s in mine}) != now:
+            known = [e for e in entries[pid] if e.section.path in nodes]
+            report.unknown_sections += [" > ".join(e.section.path) for e in entries[pid] if e not in known]
+            if known:
+                evidence = {nodes[e.section.path]: f"listed under this section in {rel}:{e.start + 1}" for e in known}
+                (report.moved if mine else report.placed).append(pid)
+                decisions[pid] = human(pid, sorted(evidence), evidence, ws.taxonomy.hash, "list")
+        elif decide and mine and pid not in entries and not getattr(decisions.get(pid), "out_of_scope", False):
+            report.removed.append(pid)
+            decisions[pid] = human(pid, [], {}, ws.taxonomy.hash, "list").model_copy(
+                update={"out_of_scope": True, "reason": f"deleted from {rel} by hand"}
+            )
+        fresh = [Source(file=rel, format=FORMAT, line=e.start + 1, section=" > ".join(e.section.path)) for e in entries.get(pid, [])]
+        others = [s for s in paper.sources if not (s.file == rel and s.format == FORMAT)]
+        if set(fresh) != set(mine):
+            papers[pid] = paper.model_copy(update={"sources": sorted({*others, *fresh}, key=lambda s: s.sort_key())})
+    ws.save_papers(papers.values())
+    if decide:
+        ws.save_decisions(decisions.values())
+    report.unknown_sections = sorted(set(report.unknown_sections))
+    return report
