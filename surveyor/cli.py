@@ -533,6 +533,9 @@ def export_(
     to: Annotated[
         list[str] | None, typer.Option("--to", help="Also convert the survey with pandoc: docx, html, md.")
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a README that has no surveyor markers.")
+    ] = False,
     workspace: WorkspaceOpt = Path("."),
 ) -> None:
     """Write exports under the workspace's output folder."""
@@ -540,7 +543,7 @@ def export_(
 
     if what != "all" and what not in EXPORTERS:
         raise SurveyorError(f"unknown export `{what}`", f"choose one of: all, {', '.join(EXPORTERS)}")
-    for path, changed in export(_workspace(workspace), what, arxiv=arxiv, to=to or []):
+    for path, changed in export(_workspace(workspace), what, arxiv=arxiv, to=to or [], force=force):
         typer.echo(f"{'wrote' if changed else 'unchanged'} {path.resolve()}")
 
 
@@ -604,6 +607,14 @@ def update(workspace: WorkspaceOpt = Path(".")) -> None:
     if report.enrich is not None:
         _print_enrich(report.enrich, verbose=False)
     _print_classify(report.classify)
+    hand = report.hand_edits
+    if hand and (hand.placed or hand.moved or hand.removed):
+        typer.echo(
+            f"read back the list: {len(hand.placed)} entries added, {len(hand.moved)} moved and "
+            f"{len(hand.removed)} deleted by hand, kept as human decisions"
+        )
+    for section in hand.unknown_sections if hand else []:
+        typer.echo(f"note: section `{section}` is not in the taxonomy: its entries stay as they are")
     for path, changed in report.exports:
         if changed:
             typer.echo(f"wrote {path.resolve()}")

@@ -277,3 +277,21 @@ def sync(ws: Workspace, text: str | None = None, decide: bool = True) -> SyncRep
         ws.save_decisions(decisions.values())
     report.unknown_sections = sorted(set(report.unknown_sections))
     return report
+
+
+def export_list(ws: Workspace, target: Path) -> list[tuple[Path, bool]]:
+    """Read the list back (hand edits become decisions), then write it with the new papers and the
+    moves and removals decided since, to `target` (the list itself when adopted in place)."""
+    from .classify.runner import rekey
+    from .export.adopted import edit_list
+    from .store import effective_labels
+
+    report = sync(ws)
+    papers = ws.load_papers()
+    labels = effective_labels(rekey(ws.load_labels(), papers), rekey(ws.load_decisions(), papers))
+    nodes = section_nodes(report.listing.doc, ws.taxonomy)
+    text, _edit = edit_list(report.listing, papers, labels, ws.taxonomy, nodes)
+    changed = write_list(target, text)
+    if changed and target.resolve() == list_file(ws):
+        sync(ws, text, decide=False)  # where the new entries now sit: a later deletion is a person's
+    return [(target, changed)]

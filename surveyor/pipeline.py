@@ -95,13 +95,24 @@ def load_library(ws: Workspace) -> Library:
 Written = list[tuple[Path, bool]]
 
 
-def export_awesome(ws: Workspace, lib: Library) -> Written:
+def export_awesome(ws: Workspace, lib: Library, force: bool = False) -> Written:
     """Write the Awesome README (text outside its markers kept), its chart (PNG + CSV) in `assets/`
-    beside it, and `contributing.md` when there is none."""
-    from .export.awesome import ReadmeOptions, contributing_text
+    beside it, and `contributing.md` when there is none. An adopted list is edited instead (see
+    `listsync.export_list`); a README without markers is replaced only with `force`."""
+    from .export.awesome import BEGIN, ReadmeOptions, contributing_text
 
     cfg = ws.config.export
     path = Path(os.path.normpath(ws.output_dir / cfg.readme))  # may be `../README.md`: the list's own
+    if cfg.adopted:
+        from .listsync import export_list
+
+        return export_list(ws, path)
+    existing = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
+    if existing and BEGIN not in existing and not force:
+        raise InputError(
+            f"{path} exists and has no surveyor markers: exporting would replace it",
+            "move it away, adopt it (`surveyor adopt`), or run `surveyor export awesome --force`",
+        )
     written: Written = []
     chart_rel = None
     if cfg.chart:
@@ -127,7 +138,6 @@ def export_awesome(ws: Workspace, lib: Library) -> Written:
         contributing="contributing.md" if cfg.contributing else None,
     )
     body = render_body(ws.taxonomy, lib.papers, lib.labels, options, rows, ws.config.title)
-    existing = path.read_text(encoding="utf-8") if path.is_file() else None
     description = ws.config.description or ws.taxonomy.description
     text = render_readme(ws.config.title, description, body, existing)
     written.insert(0, (path, atomic_write_text(path, text)))
@@ -198,11 +208,13 @@ EXPORTERS: dict[str, Callable[[Workspace, Library], Written]] = {
 ALL = ("awesome", "survey", "graph")  # bib is part of survey
 
 
-def export(ws: Workspace, what: str = "all", arxiv: bool = False, to: Sequence[str] = ()) -> Written:
+def export(
+    ws: Workspace, what: str = "all", arxiv: bool = False, to: Sequence[str] = (), force: bool = False
+) -> Written:
     """Run one exporter, or all of them. With the survey: `arxiv` also compiles it and writes the
     `main.bbl` arXiv needs beside `main.tex` (kept current on later exports where TeX is installed,
     once it exists or when `[export] arxiv` is set); `to` converts it with pandoc (docx, html, md) to
-    `survey.<format>`."""
+    `survey.<format>`; `force` lets the Awesome export replace a README that has no markers."""
     from .export.tools import PANDOC_FORMATS, compile_survey, pandoc_convert
 
     for fmt in to:
@@ -210,7 +222,11 @@ def export(ws: Workspace, what: str = "all", arxiv: bool = False, to: Sequence[s
             raise InputError(f"unknown format `{fmt}`", f"choose from: {', '.join(PANDOC_FORMATS)}")
     lib = load_library(ws)
     names = ALL if what == "all" else (what,)
-    written = [item for name in names for item in EXPORTERS[name](ws, lib)]
+    written = [
+        item
+        for name in names
+        for item in (export_awesome(ws, lib, force) if name == "awesome" else EXPORTERS[name](ws, lib))
+    ]
     if "survey" not in names:
         if arxiv or to:
             raise InputError("--arxiv and --to apply to the survey", "run `surveyor export survey ...`")

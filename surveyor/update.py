@@ -5,7 +5,9 @@ Input: the workspace (its configured files and arXiv queries). Output: the regen
 `output/CHANGES.md` — the new papers per section with their confidence, the ones needing review,
 and the run's cost — written only when there are new papers, so an update that finds nothing
 changes no file. Only papers without a label are classified; the list's own (human) labels are the
-examples the classifiers learn from, and are never touched. CHANGES.md becomes the body of a pull
+examples the classifiers learn from, and are never touched. An adopted list is read back first:
+what its maintainer added, moved or deleted by hand since the last run becomes human decisions
+(see `listsync.sync`), so no update undoes it. CHANGES.md becomes the body of a pull
 request a bot posts: every piece of third-party text in it (titles, section names, the model's
 reasons, error messages) goes through `escape.pr_text`, so it cannot ping, link or render.
 """
@@ -21,6 +23,7 @@ from .escape import md_url, pr_code, pr_text
 from .export.awesome import place
 from .models import Paper
 from .review import review_reason
+from .listsync import SyncReport, sync
 from .store import Workspace, atomic_write_text, effective_labels
 
 
@@ -33,6 +36,7 @@ class UpdateReport:
     exports: list[tuple[Path, bool]] = field(default_factory=list)
     changes: Path | None = None
     enrich: EnrichReport | None = None  # with `[enrich] auto`: what enriching the new papers did
+    hand_edits: SyncReport | None = None  # what the maintainer changed in an adopted list
 
 
 def new_papers(before: set[str], papers: dict[str, Paper]) -> list[str]:
@@ -99,6 +103,7 @@ def update(ws: Workspace, progress: Progress | None = None) -> UpdateReport:
     the new papers, export, and write output/CHANGES.md when anything is new."""
     from .pipeline import export, import_configured
 
+    hand = sync(ws) if ws.config.export.adopted else None  # the maintainer's edits come first
     known = ws.load_papers()
     before = set(known) | {alias for p in known.values() for alias in p.aliases}
     import_configured(ws)
@@ -109,7 +114,7 @@ def update(ws: Workspace, progress: Progress | None = None) -> UpdateReport:
     enriched = enrich_added(ws, before)
     new = new_papers(before, ws.load_papers())
     report = classify_workspace(ws, progress=progress, command="update")
-    result = UpdateReport(new, report, export(ws), enrich=enriched)
+    result = UpdateReport(new, report, export(ws), enrich=enriched, hand_edits=hand)
     if new:
         path = ws.root / "output" / "CHANGES.md"
         atomic_write_text(path, changes_text(ws, new, report))

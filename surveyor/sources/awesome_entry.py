@@ -25,6 +25,8 @@ _YEAR = re.compile(r"(?<![\w.])((?:19[5-9]|20\d)\d)(?![\w/]|\.\d{4})")
 _DATE_HINT = re.compile(
     rf"\b{_MONTH},?\s*(?:\d{{1,2}},?\s*)?(?:19|20)\d{{2}}\b|\b(?:19|20)\d{{2}}[./-]\d{{1,2}}(?!\d)", re.I
 )
+_PAREN_FACTS = re.compile(r"\s\((?=[^)]*\d)")
+_ARXIV_WORD = re.compile(r"[,;(]\s*(?:arxiv|preprint)\b", re.I)
 _TAG = re.compile(r"^\s*\[([^\[\]\s]{1,30})\]\s*")
 _NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÖØ-Þ][\w'’.\-]*|[A-Z]\.(?:-?[A-Z]\.)*|van|von|de|der|den|da|di|del|la|le|du|dos|bin)$")
 
@@ -61,6 +63,7 @@ class Facts:
     authors: list[str] = field(default_factory=list)
     acronym: str | None = None
     all_links: list[Link] = field(default_factory=list)
+    authors_text: str = ""  # the text the authors were read from, as the entry writes it
 
 
 @lru_cache(maxsize=1)
@@ -139,7 +142,7 @@ def clean_run(text: str) -> str:
     found = venue_span(text)
     if found:
         cut = min(cut, found[0])
-    for pattern in (_DATE_HINT, _YEAR, re.compile(r"\s\((?=[^)]*\d)")):
+    for pattern in (_DATE_HINT, _YEAR, _PAREN_FACTS, _ARXIV_WORD):
         m = pattern.search(text)
         if m:
             cut = min(cut, m.start())
@@ -222,14 +225,17 @@ def read_units(us: list[Unit]) -> Facts:
     texts = []
     for i, u in enumerate(us):
         if i == index:
+            if u.kind == "text":
+                texts.append(u.text.replace(facts.title, " "))  # `Alpha, CVPR 2016.`: the rest is facts
             continue
         if u.kind == "em" and not facts.authors and names(u.text):
-            facts.authors = names(u.text)
+            facts.authors, facts.authors_text = names(u.text), u.text.strip()
         elif u.kind in ("text", "code", "em") or (u.link and is_generic_label(u.text)):
             texts.append(u.text)
     if index is not None and not facts.authors and index > 0 and us[index].kind == "bold":
         before = next((u.text for u in reversed(us[:index]) if u.kind == "text"), "")
         facts.authors = names(before.strip(" :,"))
+        facts.authors_text = before.strip(" :,") if facts.authors else ""
     _venue_year(facts, " | ".join(texts))
     return facts
 

@@ -51,7 +51,7 @@ class Section:
     skip: bool = False
 
 
-@dataclass
+@dataclass(eq=False)
 class Entry:
     """One entry: its kind, the lines it spans (0-based, end exclusive), its section and paper."""
 

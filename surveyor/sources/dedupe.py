@@ -10,6 +10,7 @@ Two papers marked distinct are never merged again.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Literal
 
@@ -105,14 +106,22 @@ def _name(title: str) -> str:
     return normalize_title(head) if 0 < len(head.split()) <= 4 else ""
 
 
+_NUMBER = re.compile(r"\d+(?:\.\d+)*")
+
+
+def _numbers(title: str) -> list[str]:
+    """The numbers in a title, years left out: versions and sizes (`Qwen2.5`, `1.5B`, `XL-2`)."""
+    return sorted(n for n in _NUMBER.findall(title) if not re.fullmatch(r"(19|20)\d{2}", n))
+
+
 def title_conflict(a: str, b: str) -> bool:
     """Titles too alike for edit distance but naming different papers: different names before
-    the colon (VideoChat vs VideoChat2) or different numbers (Video-XL vs Video-XL-2)."""
+    the colon (VideoChat vs VideoChat2) or different numbers (Video-XL vs Video-XL-2, Qwen2-Math vs
+    Qwen2.5-Math): a version is never fuzzy-merged."""
     na, nb = _name(a), _name(b)
     if na and nb and na.replace(" ", "") != nb.replace(" ", ""):
         return True
-    digits = lambda t: {w for w in normalize_title(t).split() if any(c.isdigit() for c in w)}  # noqa: E731
-    return digits(a) != digits(b) and not (digits(a) <= digits(b) or digits(b) <= digits(a))
+    return _numbers(a) != _numbers(b)
 
 
 def _conflict(a: Paper, b: Paper) -> bool:

@@ -1,0 +1,394 @@
+"""Adopted Awesome lists, one per way real lists are written (tests/fixtures/awesome_patterns/, copied
+from ../shared/data/awesome-patterns/, whose PATTERNS.md says what must come out of each): the round
+trip changes no byte, each entry reads as its paper, and new papers are written in the section's own
+style as added lines only. Every list in the shared folder, when it is there, goes through the same
+round trip and update."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, run_cli
+
+from surveyor.adopt import adopt
+from surveyor.models import Classification, Label, Paper
+from surveyor.pipeline import export
+from surveyor.sources.awesome_md import read
+from surveyor.sources.dedupe import PaperIndex, title_conflict
+from surveyor.store import Workspace
+
+PATTERNS = Path(__file__).parent / "fixtures" / "awesome_patterns"
+SHARED = ROOT.parent / "shared" / "data" / "awesome-patterns"
+FILES = sorted(p.name for p in PATTERNS.glob("*.md") if p.name != "PATTERNS.md")
+
+# file -> (title, arXiv id or paper link, venue, year) of each paper, in list order
+EXPECTED: dict[str, list[tuple[str, str | None, str | None, int | None]]] = {
+    "acronym_title.md": [
+        ("Robo-1: Scaling Action Models with Real Trajectories", "2607.00001", None, None),
+        ("Robot Operating System", "https://example.edu/ros.pdf", None, None),
+        ("Data Pyramid for Embodied Manipulation", "2607.00002", None, None),
+    ],
+    "astral.md": [
+        ("Transformers Live in 𝖳𝖢⁰ Complexity", "2404.00001", "ICML", 2024),
+        ("A Plain Title Here", "2404.00002", "ICLR", 2024),
+    ],
+    "badge_cell.md": [
+        ("Alpha: First Model", "2401.00001", None, 2024),
+        ("Beta: Second Model", "2301.00002", "CVPR", 2023),
+        ("Gamma: Third Model", "2001.00003", "ICML", 2020),
+        ("Delta: Fourth Model", "1801.00004", "NeurIPS", 2018),
+    ],
+    "contrib_middle.md": [("Alpha: A Model", "2501.00001", None, None)],
+    "date_groups.md": [
+        ("Periodic Positions for Long Context", "2605.00001", None, None),
+        ("Compressing Caches Quickly", "2605.00002", "ICML", 2026),
+        ("Sparse Attention Revisited", "2605.00003", None, None),
+    ],
+    "details_desc.md": [
+        ("Model-A-7B", None, None, None),
+        ("Model-A2-7B", None, None, None),
+        ("TinyThing", None, None, None),
+        ("Alpha: A Model", "2501.00001", None, None),
+    ],
+    "double_bracket.md": [
+        ("A Dataset for Referring to Things", "https://aclanthology.org/D14-0001", "EMNLP", 2014),
+        ("Zooming Into Regions With Words", "1908.01234", None, 2019),
+        ("Attention Maps For Phrases", "https://www.cv-foundation.org/", "CVPR", 2015),
+    ],
+    "html_heads.md": [("Alpha: A Survey", "2501.00001", None, None), ("Beta: A Method", "2501.00002", None, None)],
+    "links_column.md": [
+        ("Alpha Model", "2501.00001", None, None),
+        ("Beta Model", "2501.00002", None, None),
+        ("Gamma Model", "https://openreview.net/forum?id=abc123", None, None),
+    ],
+    "multiline.md": [
+        ("Alpha: Real-Time Video Model", "2603.00001", "CVPR", 2027),
+        ("Beta: A Survey of Things", "2501.00002", None, 2025),
+    ],
+    "name_column.md": [
+        ("A Big Dataset of Pairs", "2301.00001", None, None),
+        ("Another Dataset of Triples", "2302.00002", None, None),
+    ],
+    "paragraphs.md": [
+        ("Alpha: A Diffusion Model", "2310.00001", None, 2023),
+        ("Beta: Another Diffusion Model", "2303.00002", "CVPR", 2023),
+    ],
+    "plain_title.md": [
+        ("Deep Learning for Anomaly Detection: A Survey", "1901.03407", None, None),
+        ("Video Anomaly Detection for Smart Surveillance", "2004.00222", None, None),
+    ],
+    "pubdate.md": [("Alpha: A Video Dataset", "2305.00001", None, 2023), ("Beta: Another Dataset", "2104.00002", "ICCV", 2021)],
+    "results_table.md": [("Fast Anomaly Detection in Videos", "2101.00001", "CVPR", 2021)],
+    "same_id.md": [
+        ("Trajectory Attention For Motion Control", "2411.14208", None, 2024),
+        ("ViewExtrapolator: Novel View Extrapolation", "2411.14208", None, 2024),
+    ],
+    "same_title.md": [
+        ("Alpha", "https://a.example.org/", "CVPR", 2016),
+        ("Beta", "https://b.example.org/", "ICCV", 2019),
+        ("Gamma", "https://c.example.org/", "ECCV", 2022),
+        ("Delta", "https://d.example.org/", "NeurIPS", 2025),
+    ],
+    "toc_like.md": [("Alpha: A Model", "2501.00001", None, None), ("Beta: A Benchmark", "2501.00002", None, None)],
+    "toc_omit.md": [("Alpha: A Model", "2501.00001", None, None)],
+    "twodigit.md": [
+        ("Learning Regularity in Videos", "https://openaccess.thecvf.com/", "CVPR", 2016),
+        ("Unmasking Abnormal Events", "http://openaccess.thecvf.com/", "ICCV", 2017),
+    ],
+    "venue_first.md": [
+        ("First Paper About Graphs", "https://aclanthology.org/2023.emnlp-main.1/", "EMNLP", 2023),
+        ("Second Paper About Trees", "https://aclanthology.org/2023.emnlp-main.2/", "EMNLP", 2023),
+        ("Third Paper About Knowledge", "2310.00001", None, 2023),
+    ],
+    "version_merge.md": [
+        ("Qwen2-Math-1.5B|7B|72B", "https://example.org/qwen2-math/", None, None),
+        ("Qwen2.5-Math-1.5B|7B|72B", "https://example.org/qwen2.5-math/", None, None),
+    ],
+    "wrapped.md": [
+        ("Weakly-supervised Detection with Contrastive Learning of Long and Short-range Features", "2101.00001", "ICCV", 2021),
+        ("Another Paper", "2102.00002", "CVPR", 2021),
+    ],
+    "www_venue.md": [("Attention Maps For Phrases", "https://www.cv-foundation.org/", "CVPR", 2015)],
+}
+
+
+def test_every_pattern_has_expectations_and_matches_the_shared_copy() -> None:
+    assert set(FILES) == set(EXPECTED)
+    if SHARED.is_dir():
+        for name in FILES:
+            assert (SHARED / name).read_bytes() == (PATTERNS / name).read_bytes(), name
+
+
+def _link(paper: Paper) -> str | None:
+    return paper.arxiv_id or paper.links.get("paper") or paper.links.get("project")
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_pattern_reads_as_the_papers_its_readme_lists(name: str) -> None:
+    doc = read((PATTERNS / name).read_text(), "README.md")
+    got = [(p.title, _link(p), p.venue, p.year) for p, _ in doc.entries]
+    want = EXPECTED[name]
+    assert [g[0] for g in got] == [w[0] for w in want]
+    for (title, link, venue, year), (_, glink, gvenue, gyear) in zip(want, got, strict=True):
+        assert (glink or "").startswith(link or ""), (title, glink)
+        assert (gvenue, gyear) == (venue, year), title
+
+
+def _adopted(tmp_path: Path, source: Path, in_place: bool = True) -> Workspace:
+    folder = tmp_path / "list"
+    folder.mkdir(parents=True)
+    shutil.copy(source, folder / "README.md")
+    adopt(folder / "README.md", in_place=in_place)
+    return Workspace(folder)
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_round_trip_changes_no_byte(tmp_path: Path, name: str) -> None:
+    ws = _adopted(tmp_path, PATTERNS / name)
+    original = (PATTERNS / name).read_bytes()
+    assert (ws.root / "README.md").read_bytes() == original  # adopt writes nothing into it
+    export(ws, "awesome")
+    assert (ws.root / "README.md").read_bytes() == original
+    assert len(ws.load_papers()) == len({p for p in _ids(ws)})
+
+
+def _ids(ws: Workspace) -> list[str]:
+    return [p.id for p in ws.load_papers().values()]
+
+
+NEW = [
+    Paper(
+        id="2611.00001",
+        arxiv_id="2611.00001",
+        title="StreamAgent: Planning Tool Calls over Live Video",
+        published="2026-11-20",
+        authors=["Ann Lee", "Bo Wu"],
+        links={"code": "https://github.com/new/streamagent"},
+    ),
+    Paper(
+        id="t-newpaper01",
+        title="A Benchmark Without a Preprint",
+        venue="ICLR",
+        year=2025,
+        links={"paper": "https://openreview.net/forum?id=zzz999"},
+    ),
+]
+
+
+def add_machine_labels(ws: Workspace, node: str, papers: list[Paper]) -> None:
+    """Put `papers` in the library with a machine label for `node` (as a classifier run would)."""
+    library = ws.load_papers()
+    library.update({p.id: p for p in papers})
+    ws.save_papers(library.values())
+    labels = ws.load_labels()
+    for p in papers:
+        labels[p.id] = Classification(
+            paper=p.id,
+            labels=[Label(node=node, confidence=0.9)],
+            backend="offline",
+            model="test",
+            taxonomy_hash=ws.taxonomy.hash,
+            run_id="test",
+            time="2026-11-22T06:00:00Z",
+        )
+    ws.save_labels(labels.values())
+
+
+def added_lines(before: str, after: str) -> tuple[list[str], list[str]]:
+    """(added, removed) lines of a diff."""
+    diff = list(difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0))
+    plus = [d[1:] for d in diff if d.startswith("+") and not d.startswith("+++")]
+    minus = [d[1:] for d in diff if d.startswith("-") and not d.startswith("---")]
+    return plus, minus
+
+
+def _cells(row: str) -> list[str]:
+    return re.split(r"(?<!\\)\|", row.strip())
+
+
+def check_additions(ws: Workspace, source: Path) -> None:
+    """Add the NEW papers to the first section with entries; only added lines, in its style."""
+    before = source.read_text()
+    doc = read(before, "README.md")
+    first = next(e for e in doc.items if e.paper is not None)
+    node = next(n.id for n in ws.taxonomy.iter_nodes() if tuple(ws.taxonomy.path_names(n.id)) == first.section.path)
+    add_machine_labels(ws, node, NEW)
+    export(ws, "awesome")
+    after = (ws.root / "README.md").read_text()
+    plus, minus = added_lines(before, after)
+    assert minus == [] and plus, source.name
+    new_doc = read(after, "README.md")
+    mine = [e for e in new_doc.items if e.paper and e.paper.title in {p.title for p in NEW}]
+    assert {e.paper.title for e in mine if e.paper} == {p.title for p in NEW}, source.name
+    siblings = [e for e in doc.items if e.section.path == first.section.path and e.paper]
+    for entry in mine:
+        assert entry.section.path == first.section.path
+        assert entry.kind == first.kind and entry.depth == first.depth, source.name
+        assert entry.marker[-1:] in {e.marker[-1:] for e in siblings}
+        assert entry.paper is not None
+        wanted = next(p for p in NEW if p.title == entry.paper.title)
+        assert (entry.paper.arxiv_id or entry.paper.links.get("paper")) == (
+            wanted.arxiv_id or wanted.links["paper"]
+        ), new_doc.text(entry)
+        if entry.kind == "row":
+            assert len(_cells(new_doc.text(entry))) == len(_cells(new_doc.text(siblings[0])))
+    export(ws, "awesome")
+    assert (ws.root / "README.md").read_text() == after  # the next export changes nothing
+    decisions = ws.load_decisions()
+    assert not any(p.id in decisions for p in NEW)  # written by surveyor: still machine labels
+    sources = ws.load_papers()["2611.00001"].sources
+    assert any(s.file == "README.md" and s.format == "awesome" for s in sources)
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_new_papers_are_added_lines_in_the_sections_style(tmp_path: Path, name: str) -> None:
+    ws = _adopted(tmp_path, PATTERNS / name)
+    check_additions(ws, PATTERNS / name)
+
+
+SHARED_FILES = sorted(p.name for p in SHARED.glob("*.md") if p.name != "README.md") if SHARED.is_dir() else []
+
+
+@pytest.mark.skipif(not SHARED_FILES, reason="../shared/data/awesome-patterns is not here (CI clones without it)")
+@pytest.mark.parametrize("name", SHARED_FILES)
+def test_every_shared_list_round_trips_and_takes_new_papers(tmp_path: Path, name: str) -> None:
+    ws = _adopted(tmp_path, SHARED / name)
+    export(ws, "awesome")
+    assert (ws.root / "README.md").read_bytes() == (SHARED / name).read_bytes()
+    check_additions(ws, SHARED / name)
+
+
+def test_style_details(tmp_path: Path) -> None:
+    """What each pattern's new entry looks like: numbering, columns, badges, dates, authors."""
+    made = {}
+    for name in ("links_column.md", "paragraphs.md", "double_bracket.md", "pubdate.md", "same_id.md"):
+        ws = _adopted(tmp_path / name, PATTERNS / name)
+        add_machine_labels(ws, next(ws.taxonomy.iter_nodes()).id, NEW[:1])
+        export(ws, "awesome")
+        plus, _ = added_lines((PATTERNS / name).read_text(), (ws.root / "README.md").read_text())
+        made[name] = "\n".join(plus).strip("\n")
+    assert made["links_column.md"].startswith("| 11) **StreamAgent: Planning Tool Calls over Live Video**")
+    assert "[Paper](https://arxiv.org/abs/2611.00001)" in made["links_column.md"]
+    assert made["paragraphs.md"].splitlines()[:2] == [
+        "**StreamAgent: Planning Tool Calls over Live Video** \\",
+        "*Ann Lee, Bo Wu* \\",
+    ]
+    assert "[[Code]](https://github.com/new/streamagent)" in made["double_bracket.md"]
+    assert made["double_bracket.md"].startswith("1. ")  # that list numbers every entry `1.`
+    assert "| Nov, 2026 |" in made["pubdate.md"]  # `May, 2023` is a date: written as one
+    assert made["same_id.md"].endswith("(Nov., 2026)")
+
+
+def test_clashes_and_unread_entries_are_reported(tmp_path: Path) -> None:
+    folder = tmp_path / "same"
+    folder.mkdir()
+    shutil.copy(PATTERNS / "same_id.md", folder / "README.md")
+    result = run_cli("adopt", str(folder / "README.md"))
+    assert result.returncode == 0, result.stderr
+    assert "clash: line 5: lines 5, 9 name one paper (2411.14208) under different titles" in result.stdout
+    ws = Workspace(folder)
+    decision = ws.load_decisions()["2411.14208"]
+    assert len(decision.labels) == 2 and len(ws.load_papers()) == 1  # one paper, both entries kept
+    report = adopt(_copy(tmp_path / "pp", PATTERNS / "same_title.md"))
+    assert report.papers == 4 and any("'project page'" in c.reason for c in report.clashes)
+    text = "# L\n\n## A\n\n- [Alpha: A Model](https://arxiv.org/abs/2501.00001)\n- bad \x00 entry with words\n"
+    text += "- ok\n"
+    report = adopt(_copy(tmp_path / "nul", None, text))
+    assert [(s.line, "NUL" in s.reason) for s in report.skipped] == [(6, True), (7, False)]
+
+
+def _copy(folder: Path, source: Path | None, text: str | None = None) -> Path:
+    folder.mkdir(parents=True)
+    readme = folder / "README.md"
+    if source is not None:
+        shutil.copy(source, readme)
+    else:
+        readme.write_text(text or "")
+    return readme
+
+
+def test_hostile_bytes_and_long_lines_round_trip(tmp_path: Path) -> None:
+    """Invalid UTF-8, a NUL, CRLF line ends, no final newline, a heading of 3,000 spaces and a
+    100,000-character line: adopted without a traceback, written back byte for byte."""
+    raw = (
+        b"# List\r\n\r\n## " + b" " * 3000 + b"Models" + b" " * 3000 + b"#\r\n\r\n"
+        b"- [Alpha: A Model](https://arxiv.org/abs/2501.00001) \xff\xfe bad bytes\r\n"
+        b"- [Beta: Another](https://arxiv.org/abs/2501.00002)\r\n"
+        b"- " + b"[x](" * 25000 + b"\r\n- [Gamma: Third](https://arxiv.org/abs/2501.00003)"
+    )
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    (folder / "README.md").write_bytes(raw)
+    report = adopt(folder / "README.md", in_place=True)
+    assert any(s.line == 5 for s in report.skipped)
+    assert report.papers >= 2
+    ws = Workspace(folder)
+    export(ws, "awesome")
+    assert (folder / "README.md").read_bytes() == raw
+    add_machine_labels(ws, next(ws.taxonomy.iter_nodes()).id, NEW[:1])
+    export(ws, "awesome")
+    after = (folder / "README.md").read_bytes()
+    assert after.startswith(raw[: raw.index(b"- [Gamma")]) and b"2611.00001" in after
+    assert after.count(b"\r\n") == raw.count(b"\r\n") + 1  # the new line ends as the others do
+
+
+def test_adopt_is_resumable_and_never_overwrites_other_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import surveyor.adopt as adopt_module
+
+    readme = _copy(tmp_path / "l", PATTERNS / "paragraphs.md")
+    real = adopt_module.atomic_write_text
+
+    def dies_on_config(path: Path, text: str) -> bool:
+        if path.name == "surveyor.toml":
+            raise KeyboardInterrupt
+        return real(path, text)
+
+    monkeypatch.setattr(adopt_module, "atomic_write_text", dies_on_config)
+    with pytest.raises(KeyboardInterrupt):
+        adopt(readme)
+    monkeypatch.setattr(adopt_module, "atomic_write_text", real)
+    assert not (readme.parent / "surveyor.toml").exists()
+    report = adopt(readme)  # the rerun finishes the interrupted one
+    assert report.papers == 2 and (readme.parent / "surveyor.toml").is_file()
+    other = _copy(tmp_path / "other", PATTERNS / "paragraphs.md")
+    (other.parent / "taxonomy.yaml").write_text("name: mine\nnodes: [{id: a, name: A}]\n")
+    result = run_cli("adopt", str(other))
+    assert result.returncode == 1 and "not from an interrupted adopt" in result.stderr
+    assert (other.parent / "taxonomy.yaml").read_text().startswith("name: mine")
+
+
+def test_adopt_from_inside_the_lists_folder_with_an_html_title(tmp_path: Path) -> None:
+    folder = tmp_path / "awesome-x"
+    _copy(folder, PATTERNS / "html_heads.md")
+    result = run_cli("adopt", "README.md", "--in-place", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    ws = Workspace(folder)
+    assert ws.config.title == "Awesome X"
+    assert [n.name for n in ws.taxonomy.iter_nodes()] == ["Surveys", "Methods"]
+
+
+def test_export_refuses_to_replace_a_readme_without_markers(tmp_path: Path) -> None:
+    ws_dir = tmp_path / "ws"
+    assert run_cli("init", str(ws_dir), "--title", "Mine").returncode == 0
+    (ws_dir / "output").mkdir()
+    readme = ws_dir / "output" / "README.md"
+    readme.write_text("# My own README\n")
+    refused = run_cli("export", "awesome", "-w", str(ws_dir))
+    assert refused.returncode == 1 and "--force" in refused.stderr
+    assert readme.read_text() == "# My own README\n"
+    forced = run_cli("export", "awesome", "--force", "-w", str(ws_dir))
+    assert forced.returncode == 0, forced.stderr and "surveyor:begin" in readme.read_text()
+
+
+def test_versions_are_never_fuzzy_merged() -> None:
+    assert title_conflict("Qwen2-Math-1.5B|7B|72B", "Qwen2.5-Math-1.5B|7B|72B")
+    assert title_conflict("Video-XL: long video", "Video-XL-2: long video")
+    assert not title_conflict("Video-XL: a long video model (2024)", "Video-XL: a long video model")
+    index = PaperIndex({})
+    for t in ("Qwen2-Math-1.5B|7B|72B Technical Report", "Qwen2.5-Math-1.5B|7B|72B Technical Report"):
+        index.upsert(Paper(id="t-" + re.sub(r"\W", "", t)[:10], title=t))
+    assert len(index.papers) == 2
