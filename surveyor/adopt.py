@@ -25,7 +25,7 @@ from .listsync import human, match, read_list
 from .sources.awesome_md import Section, read
 from .sources.base import Skip
 from .store import Workspace, atomic_write_text
-from .taxonomy import load_taxonomy
+from .taxonomy import parse_taxonomy
 from .text import slug
 
 _HEADER = "# Adopted from the headings of "
@@ -131,24 +131,24 @@ def adopt(readme: Path, directory: Path | None = None, in_place: bool = False) -
     title = doc.title or readme.parent.name or "Awesome list"
     directory.mkdir(parents=True, exist_ok=True)
     taxonomy_path = directory / "taxonomy.yaml"
-    atomic_write_text(
-        taxonomy_path,
-        _HEADER + readme.name + "; edit freely.\n"
-        + yaml.safe_dump(taxonomy_dict(sections, ids, title), sort_keys=False, allow_unicode=True, width=100),
-    )
-    taxonomy = load_taxonomy(taxonomy_path)
+    tree = taxonomy_dict(sections, ids, title)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text = yaml.dump(tree, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
+    atomic_write_text(taxonomy_path, _HEADER + readme.name + "; edit freely.\n" + text)
+    taxonomy = parse_taxonomy(tree, taxonomy_path)
     ws = Workspace(directory, Config())  # surveyor.toml is written last
     ws.save_papers(listing.papers.values())
     decisions = []
+    digest = taxonomy.hash
     for pid, mine in sorted(entries.items()):
         evidence = {ids[e.section.path]: f"listed under this section in {rel}:{e.start + 1}" for e in mine}
-        decisions.append(human(pid, sorted(evidence), evidence, taxonomy.hash, "adopt"))
+        decisions.append(human(pid, sorted(evidence), evidence, digest, "adopt"))
     ws.save_decisions(decisions)
     gitignore = directory / ".gitignore"
     if not gitignore.exists():
         atomic_write_text(gitignore, ".surveyor/\n")
     atomic_write_text(directory / CONFIG_NAME, _config_text(title, rel, in_place, directory, readme))
-    kinds = defaultdict(int)
+    kinds: dict[str, int] = defaultdict(int)
     for item in doc.items:
         kinds[item.kind] += 1
     return AdoptReport(

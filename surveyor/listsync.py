@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -29,7 +30,10 @@ from .store import Workspace, atomic_write_bytes
 from .taxonomy import Taxonomy
 from .text import normalize_title
 
-_PAGE_LABELS = frozenset({"project page", "project", "page", "website", "homepage", "link", "here", "webpage"})
+_norm = lru_cache(maxsize=65536)(normalize_title)
+_PAGE_LABELS = frozenset(
+    {"project page", "project", "page", "website", "homepage", "link", "here", "webpage"}
+)
 
 
 def read_list(path: Path) -> str:
@@ -44,6 +48,7 @@ def write_list(path: Path, text: str) -> bool:
     return atomic_write_bytes(path, text.encode("utf-8", errors="surrogateescape"))
 
 
+@lru_cache(maxsize=65536)
 def _url_key(url: str) -> str:
     host, path = host_path(url)
     query = urlsplit(url).query if "?" in url else ""
@@ -64,14 +69,19 @@ def _keys(paper: Paper) -> list[str]:
     return keys
 
 
-def _disagree(a: Paper, b: Paper) -> bool:
+def _identity(paper: Paper) -> tuple[str, str, str]:
+    """(arXiv id, DOI, main link) — what tells two papers with one title apart."""
+    url = paper.url
+    return paper.arxiv_id or "", (paper.doi or "").lower(), _url_key(url) if url else ""
+
+
+def _disagree(a: tuple[str, str, str], b: tuple[str, str, str]) -> bool:
     """Whether two papers with one title carry links that say they differ."""
-    if a.arxiv_id and b.arxiv_id and a.arxiv_id != b.arxiv_id:
+    if a[0] and b[0]:
+        return a[0] != b[0]
+    if a[1] and b[1] and a[1] != b[1]:
         return True
-    if a.doi and b.doi and a.doi.lower() != b.doi.lower():
-        return True
-    ua, ub = a.url, b.url
-    return bool(ua and ub and not (a.arxiv_id or b.arxiv_id) and _url_key(ua) != _url_key(ub))
+    return bool(a[2] and b[2] and not (a[0] or b[0]) and a[2] != b[2])
 
 
 class Matcher:
@@ -81,6 +91,7 @@ class Matcher:
         self.papers = papers
         self.keys: dict[str, str] = {}
         self.titles: dict[str, list[str]] = defaultdict(list)
+        self.ids: dict[str, tuple[str, str, str]] = {}
         for paper in papers.values():
             self.index(paper)
 
@@ -88,8 +99,10 @@ class Matcher:
         """Make `paper` findable."""
         for key in _keys(paper):
             self.keys.setdefault(key, paper.id)
-        if paper.title and normalize_title(paper.title):
-            self.titles[normalize_title(paper.title)].append(paper.id)
+        self.ids[paper.id] = _identity(paper)
+        title = _norm(paper.title or "")
+        if title:
+            self.titles[title].append(paper.id)
 
     def find(self, paper: Paper) -> str | None:
         """The id of the paper `paper` names, if the library has it."""
@@ -97,8 +110,9 @@ class Matcher:
             found = self.keys.get(key)
             if found in self.papers:
                 return found
-        for pid in self.titles.get(normalize_title(paper.title or ""), []):
-            if pid in self.papers and not _disagree(paper, self.papers[pid]):
+        mine = _identity(paper)
+        for pid in self.titles.get(_norm(paper.title or ""), []):
+            if pid in self.papers and not _disagree(mine, self.ids[pid]):
                 return pid
         return None
 
@@ -169,29 +183,33 @@ def clashes(listing: Listing) -> list[Skip]:
     out: list[Skip] = []
     by_id: dict[str, list[Entry]] = listing.entries_of()
     for pid, entries in by_id.items():
-        titles = {normalize_title(e.paper.title or "") for e in entries if e.paper}
+        titles = {_norm(e.paper.title or "") for e in entries if e.paper}
         if len(titles) > 1:
             lines = ", ".join(str(e.start + 1) for e in entries)
-            out.append(Skip(entries[0].start + 1, f"lines {lines} name one paper ({pid}) under different titles"))
+            out.append(
+                Skip(entries[0].start + 1, f"lines {lines} name one paper ({pid}) under different titles")
+            )
     by_title: dict[str, set[str]] = defaultdict(set)
     first: dict[str, Entry] = {}
     for n, pid in listing.ids.items():
         entry = listing.doc.items[n]
-        title = normalize_title(entry.paper.title or "") if entry.paper else ""
+        title = _norm(entry.paper.title or "") if entry.paper else ""
         by_title[title].add(pid)
         first.setdefault(title, entry)
     for title, pids in by_title.items():
         if title and len(pids) > 1:
-            out.append(Skip(first[title].start + 1, f"{len(pids)} different papers share the title {title!r}"))
+            out.append(
+                Skip(first[title].start + 1, f"{len(pids)} different papers share the title {title!r}")
+            )
     labels: dict[str, list[int]] = defaultdict(list)
     for entry in listing.doc.items:
         label = _first_label(entry.facts)
         if label:
             labels[label].append(entry.start + 1)
-    for label, lines in labels.items():
-        if len(lines) > 1:
-            where = ", ".join(map(str, lines[:8])) + (" ..." if len(lines) > 8 else "")
-            out.append(Skip(lines[0], f"{len(lines)} entries share the link text {label!r} (lines {where})"))
+    for text, at in labels.items():
+        if len(at) > 1:
+            where = ", ".join(map(str, at[:8])) + (" ..." if len(at) > 8 else "")
+            out.append(Skip(at[0], f"{len(at)} entries share the link text {text!r} (lines {where})"))
     return sorted(out, key=lambda s: s.line)
 
 
@@ -227,7 +245,9 @@ def list_file(ws: Workspace) -> Path | None:
     return (ws.root / name).resolve() if name else None
 
 
-def human(pid: str, nodes: list[str], evidence: dict[str, str], taxonomy_hash: str, run: str) -> Classification:
+def human(
+    pid: str, nodes: list[str], evidence: dict[str, str], taxonomy_hash: str, run: str
+) -> Classification:
     """A human decision placing `pid` in `nodes`."""
     return Classification(
         paper=pid,
@@ -247,31 +267,43 @@ def sync(ws: Workspace, text: str | None = None, decide: bool = True) -> SyncRep
     assert path is not None
     rel = ws.rel(path)
     doc = read(read_list(path) if text is None else text, rel)
-    listing = match(doc, ws.load_papers())
+    before = ws.load_papers()
+    listing = match(doc, before)
     report = SyncReport(listing)
     nodes = section_nodes(doc, ws.taxonomy)
     decisions = ws.load_decisions()
+    digest = ws.taxonomy.hash
     papers = listing.papers
     entries = listing.entries_of()
     for pid, paper in list(papers.items()):
-        mine = [s for s in paper.sources if s.file == rel and s.format == FORMAT]
+        known = before[pid].sources if pid in before else []  # a paper new to the library: in no list yet
+        mine = [s for s in known if s.file == rel and s.format == FORMAT]
         now = sorted({" > ".join(e.section.path) for e in entries.get(pid, [])})
         if decide and pid in entries and sorted({s.section or "" for s in mine}) != now:
-            known = [e for e in entries[pid] if e.section.path in nodes]
-            report.unknown_sections += [" > ".join(e.section.path) for e in entries[pid] if e not in known]
-            if known:
-                evidence = {nodes[e.section.path]: f"listed under this section in {rel}:{e.start + 1}" for e in known}
+            placed = [e for e in entries[pid] if e.section.path in nodes]
+            report.unknown_sections += [" > ".join(e.section.path) for e in entries[pid] if e not in placed]
+            if placed:
+                evidence = {
+                    nodes[e.section.path]: f"listed under this section in {rel}:{e.start + 1}" for e in placed
+                }
                 (report.moved if mine else report.placed).append(pid)
-                decisions[pid] = human(pid, sorted(evidence), evidence, ws.taxonomy.hash, "list")
-        elif decide and mine and pid not in entries and not getattr(decisions.get(pid), "out_of_scope", False):
+                decisions[pid] = human(pid, sorted(evidence), evidence, digest, "list")
+        elif (
+            decide and mine and pid not in entries and not getattr(decisions.get(pid), "out_of_scope", False)
+        ):
             report.removed.append(pid)
-            decisions[pid] = human(pid, [], {}, ws.taxonomy.hash, "list").model_copy(
+            decisions[pid] = human(pid, [], {}, digest, "list").model_copy(
                 update={"out_of_scope": True, "reason": f"deleted from {rel} by hand"}
             )
-        fresh = [Source(file=rel, format=FORMAT, line=e.start + 1, section=" > ".join(e.section.path)) for e in entries.get(pid, [])]
+        fresh = [
+            Source(file=rel, format=FORMAT, line=e.start + 1, section=" > ".join(e.section.path))
+            for e in entries.get(pid, [])
+        ]
         others = [s for s in paper.sources if not (s.file == rel and s.format == FORMAT)]
         if set(fresh) != set(mine):
-            papers[pid] = paper.model_copy(update={"sources": sorted({*others, *fresh}, key=lambda s: s.sort_key())})
+            papers[pid] = paper.model_copy(
+                update={"sources": sorted({*others, *fresh}, key=lambda s: s.sort_key())}
+            )
     ws.save_papers(papers.values())
     if decide:
         ws.save_decisions(decisions.values())

@@ -21,9 +21,9 @@ from .classify.runner import ClassifyReport, Progress, classify_workspace, rekey
 from .enrich.run import EnrichReport, enrich_added
 from .escape import md_url, pr_code, pr_text
 from .export.awesome import place
+from .listsync import SyncReport, sync
 from .models import Paper
 from .review import review_reason
-from .listsync import SyncReport, sync
 from .store import Workspace, atomic_write_text, effective_labels
 
 

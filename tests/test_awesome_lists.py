@@ -59,7 +59,10 @@ EXPECTED: dict[str, list[tuple[str, str | None, str | None, int | None]]] = {
         ("Zooming Into Regions With Words", "1908.01234", None, 2019),
         ("Attention Maps For Phrases", "https://www.cv-foundation.org/", "CVPR", 2015),
     ],
-    "html_heads.md": [("Alpha: A Survey", "2501.00001", None, None), ("Beta: A Method", "2501.00002", None, None)],
+    "html_heads.md": [
+        ("Alpha: A Survey", "2501.00001", None, None),
+        ("Beta: A Method", "2501.00002", None, None),
+    ],
     "links_column.md": [
         ("Alpha Model", "2501.00001", None, None),
         ("Beta Model", "2501.00002", None, None),
@@ -81,7 +84,10 @@ EXPECTED: dict[str, list[tuple[str, str | None, str | None, int | None]]] = {
         ("Deep Learning for Anomaly Detection: A Survey", "1901.03407", None, None),
         ("Video Anomaly Detection for Smart Surveillance", "2004.00222", None, None),
     ],
-    "pubdate.md": [("Alpha: A Video Dataset", "2305.00001", None, 2023), ("Beta: Another Dataset", "2104.00002", "ICCV", 2021)],
+    "pubdate.md": [
+        ("Alpha: A Video Dataset", "2305.00001", None, 2023),
+        ("Beta: Another Dataset", "2104.00002", "ICCV", 2021),
+    ],
     "results_table.md": [("Fast Anomaly Detection in Videos", "2101.00001", "CVPR", 2021)],
     "same_id.md": [
         ("Trajectory Attention For Motion Control", "2411.14208", None, 2024),
@@ -93,7 +99,10 @@ EXPECTED: dict[str, list[tuple[str, str | None, str | None, int | None]]] = {
         ("Gamma", "https://c.example.org/", "ECCV", 2022),
         ("Delta", "https://d.example.org/", "NeurIPS", 2025),
     ],
-    "toc_like.md": [("Alpha: A Model", "2501.00001", None, None), ("Beta: A Benchmark", "2501.00002", None, None)],
+    "toc_like.md": [
+        ("Alpha: A Model", "2501.00001", None, None),
+        ("Beta: A Benchmark", "2501.00002", None, None),
+    ],
     "toc_omit.md": [("Alpha: A Model", "2501.00001", None, None)],
     "twodigit.md": [
         ("Learning Regularity in Videos", "https://openaccess.thecvf.com/", "CVPR", 2016),
@@ -109,7 +118,12 @@ EXPECTED: dict[str, list[tuple[str, str | None, str | None, int | None]]] = {
         ("Qwen2.5-Math-1.5B|7B|72B", "https://example.org/qwen2.5-math/", None, None),
     ],
     "wrapped.md": [
-        ("Weakly-supervised Detection with Contrastive Learning of Long and Short-range Features", "2101.00001", "ICCV", 2021),
+        (
+            "Weakly-supervised Detection with Contrastive Learning of Long and Short-range Features",
+            "2101.00001",
+            "ICCV",
+            2021,
+        ),
         ("Another Paper", "2102.00002", "CVPR", 2021),
     ],
     "www_venue.md": [("Attention Maps For Phrases", "https://www.cv-foundation.org/", "CVPR", 2015)],
@@ -215,7 +229,9 @@ def check_additions(ws: Workspace, source: Path) -> None:
     before = source.read_text()
     doc = read(before, "README.md")
     first = next(e for e in doc.items if e.paper is not None)
-    node = next(n.id for n in ws.taxonomy.iter_nodes() if tuple(ws.taxonomy.path_names(n.id)) == first.section.path)
+    node = next(
+        n.id for n in ws.taxonomy.iter_nodes() if tuple(ws.taxonomy.path_names(n.id)) == first.section.path
+    )
     add_machine_labels(ws, node, NEW)
     export(ws, "awesome")
     after = (ws.root / "README.md").read_text()
@@ -253,7 +269,9 @@ def test_new_papers_are_added_lines_in_the_sections_style(tmp_path: Path, name: 
 SHARED_FILES = sorted(p.name for p in SHARED.glob("*.md") if p.name != "README.md") if SHARED.is_dir() else []
 
 
-@pytest.mark.skipif(not SHARED_FILES, reason="../shared/data/awesome-patterns is not here (CI clones without it)")
+@pytest.mark.skipif(
+    not SHARED_FILES, reason="../shared/data/awesome-patterns is not here (CI clones without it)"
+)
 @pytest.mark.parametrize("name", SHARED_FILES)
 def test_every_shared_list_round_trips_and_takes_new_papers(tmp_path: Path, name: str) -> None:
     ws = _adopted(tmp_path, SHARED / name)
@@ -295,7 +313,9 @@ def test_clashes_and_unread_entries_are_reported(tmp_path: Path) -> None:
     assert len(decision.labels) == 2 and len(ws.load_papers()) == 1  # one paper, both entries kept
     report = adopt(_copy(tmp_path / "pp", PATTERNS / "same_title.md"))
     assert report.papers == 4 and any("'project page'" in c.reason for c in report.clashes)
-    text = "# L\n\n## A\n\n- [Alpha: A Model](https://arxiv.org/abs/2501.00001)\n- bad \x00 entry with words\n"
+    text = (
+        "# L\n\n## A\n\n- [Alpha: A Model](https://arxiv.org/abs/2501.00001)\n- bad \x00 entry with words\n"
+    )
     text += "- ok\n"
     report = adopt(_copy(tmp_path / "nul", None, text))
     assert [(s.line, "NUL" in s.reason) for s in report.skipped] == [(6, True), (7, False)]
@@ -336,7 +356,9 @@ def test_hostile_bytes_and_long_lines_round_trip(tmp_path: Path) -> None:
     assert after.count(b"\r\n") == raw.count(b"\r\n") + 1  # the new line ends as the others do
 
 
-def test_adopt_is_resumable_and_never_overwrites_other_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_adopt_is_resumable_and_never_overwrites_other_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import surveyor.adopt as adopt_module
 
     readme = _copy(tmp_path / "l", PATTERNS / "paragraphs.md")

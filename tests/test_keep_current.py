@@ -50,18 +50,18 @@ def snapshot(root: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("name", ["llms4video.md", "bullets_nested.md"])
-def test_adopt_then_regenerate_puts_every_paper_in_its_section(tmp_path: Path, name: str) -> None:
+def test_adopt_then_regenerate_is_the_identity(tmp_path: Path, name: str) -> None:
     readme = tmp_path / name
     shutil.copy(LISTS / name, readme)
-    original = sections_by_paper(readme.read_text())
+    original = readme.read_bytes()
     report = adopt(readme, tmp_path / "ws")
     ws = Workspace(tmp_path / "ws")
     decisions = ws.load_decisions()
     assert len(decisions) == report.papers == len(ws.load_papers())
     assert all(d.is_human for d in decisions.values())
     export(ws, "awesome")
-    regenerated = sections_by_paper((ws.output_dir / "README.md").read_text())
-    assert regenerated == original
+    assert (ws.output_dir / "README.md").read_bytes() == original  # no byte changed
+    assert readme.read_bytes() == original
     if name == "llms4video.md":  # the dev set: 143 papers, 27 in several sections, 32 headings
         assert (report.papers, report.in_several_sections, report.nodes) == (143, 27, 32)
         assert report.style == "table"
@@ -72,10 +72,11 @@ def test_adopt_then_regenerate_puts_every_paper_in_its_section(tmp_path: Path, n
         assert vast.venue == "NeurIPS" and vast.links["code"] == "https://github.com/txh-mercury/vast"
     else:
         assert report.without_link == 3  # papers without any link are carried over
-        assert "Memory Without a Link in a Table Row" in (ws.output_dir / "README.md").read_text()
         assert ws.taxonomy.ancestors("tool-use") == ["agents", "planning", "tool-use"]
         node = next(n for n in ws.taxonomy.iter_nodes() if n.id == "agents")
         assert node.description == "Systems where an LLM plans and calls tools over a video."
+        titles = {p.title for p in ws.load_papers().values()}
+        assert "Memory Without a Link in a Table Row" in titles
 
 
 def test_adopt_our_own_table_output(tmp_path: Path) -> None:
@@ -90,9 +91,10 @@ def test_adopt_our_own_table_output(tmp_path: Path) -> None:
     assert not any("Video-MME" in (p.title or "") for p in ws.load_papers().values())  # the benchmark table
     export(ws, "awesome")
     assert sections_by_paper((ws.output_dir / "README.md").read_text()) == original
+    assert (ws.output_dir / "README.md").read_bytes() == readme.read_bytes()
 
 
-def test_adopt_in_place_rewrites_only_between_the_markers(tmp_path: Path) -> None:
+def test_adopt_in_place_leaves_the_readme_as_written(tmp_path: Path) -> None:
     repo = tmp_path / "awesome-video-agents"
     repo.mkdir()
     readme = repo / "README.md"
@@ -100,17 +102,11 @@ def test_adopt_in_place_rewrites_only_between_the_markers(tmp_path: Path) -> Non
     readme.write_text(text)
     result = run_cli("adopt", str(readme), "--in-place")
     assert result.returncode == 0, result.stderr
-    assert "markers put around the list's body" in result.stdout
-    marked = readme.read_text()
-    head, rest = marked.split("<!-- surveyor:begin -->\n")
-    assert text.startswith(head) and head.endswith("Star it if useful!\n\n")
-    tail = rest.split("<!-- surveyor:end -->\n")[1]
-    assert tail.startswith("\n## Contributing") and text.endswith(tail)
+    assert "the README is unchanged" in result.stdout
+    assert readme.read_text() == text
     exported = run_cli("export", "awesome", "-w", str(repo))
     assert exported.returncode == 0, exported.stderr
-    new = readme.read_text()
-    assert new.startswith(head) and new.endswith(tail)  # the hand-written parts, byte for byte
-    assert sections_by_paper(new) == sections_by_paper(text)
+    assert readme.read_text() == text
     assert (repo / "surveyor.toml").is_file() and not (repo / "output" / "README.md").exists()
 
 
@@ -146,6 +142,7 @@ NEW = [
 
 
 def _adopted_with_arxiv(tmp_path: Path, url: str) -> Workspace:
+    """bullets_nested.md adopted in place, following a fake arXiv feed."""
     readme = tmp_path / "list" / "README.md"
     readme.parent.mkdir()
     shutil.copy(LISTS / "bullets_nested.md", readme)
@@ -175,15 +172,12 @@ def test_update_changes_only_lines_about_new_papers_then_nothing(tmp_path: Path)
         assert third.new == [] and snapshot(ws.root) == middle
     assert sorted(second.new) == ["2611.00001", "2611.00002"]
     assert second.classify.classified == 2
-    changed = [
-        line[1:]
-        for line in difflib.unified_diff(before_text.splitlines(), after_text.splitlines(), lineterm="", n=0)
-        if line[:1] in "+-" and not line.startswith(("+++", "---"))
-    ]
-    assert changed, "the new papers must show up"
-    about_new = [e.id for e in NEW] + [e.title for e in NEW]
-    for line in changed:
-        assert any(x in line for x in about_new) or re.fullmatch(r"\d+ papers in \d+ sections\.", line), line
+    diff = list(difflib.unified_diff(before_text.splitlines(), after_text.splitlines(), lineterm="", n=0))
+    removed = [d for d in diff if d.startswith("-") and not d.startswith("---")]
+    added = [d[1:] for d in diff if d.startswith("+") and not d.startswith("+++")]
+    assert removed == [] and len(added) == 2, diff  # one added line per new paper, nothing else
+    for line, entry in zip(sorted(added), sorted(NEW, key=lambda e: e.title), strict=True):
+        assert entry.title in line and entry.id in line
     touched = {name for name in middle if before.get(name) != middle[name]}
     assert touched == {
         "README.md",
@@ -271,3 +265,32 @@ def test_github_workflow_passes_actionlint(tmp_path: Path) -> None:
     )
     bad = subprocess.run([*cmd, str(broken)], capture_output=True, text=True, env=env, timeout=120)
     assert bad.returncode != 0 and "secret" in bad.stdout + bad.stderr  # the linter is real
+
+
+def test_hand_edits_to_the_list_are_kept_and_never_undone(tmp_path: Path) -> None:
+    with FakeArxiv(list(NEW)) as api:
+        ws = _adopted_with_arxiv(tmp_path, api.url)
+        update(ws)  # writes the two new papers into the list
+        readme = ws.root / "README.md"
+        text = readme.read_text()
+        assert "2611.00001" in text
+        dora = next(line for line in text.splitlines(True) if "DoraemonGPT" in line)
+        critic = next(line for line in text.splitlines(True) if "Critic Loops" in line)
+        hand_added = "3. [Hand-Added Loops for Video Agents](https://arxiv.org/abs/2407.12345) - CVPR 2025.\n"
+        edited = (
+            text.replace("- ECCV 2024.", "- ECCV 2024. Our favourite.")  # an entry edited by hand
+            .replace(dora, "")  # moved by hand, from Planning ...
+            .replace(critic, critic + hand_added + dora.replace("- ", "4. ", 1))  # ... to Reflection
+        )
+        edited = "".join(line for line in edited.splitlines(True) if "2611.00001" not in line)  # deleted
+        readme.write_text(edited)
+        report = update(Workspace(ws.root))
+        assert readme.read_text() == edited  # nothing undone, nothing rewritten
+        assert report.new == [] and report.hand_edits is not None
+        assert report.hand_edits.placed == ["2407.12345"] and report.hand_edits.removed == ["2611.00001"]
+        decisions = Workspace(ws.root).load_decisions()
+        assert [lab.node for lab in decisions["2407.12345"].labels] == ["reflection"]
+        assert [lab.node for lab in decisions["2401.08392"].labels] == ["reflection"]
+        assert decisions["2611.00001"].out_of_scope and "by hand" in (decisions["2611.00001"].reason or "")
+        update(Workspace(ws.root))  # and the next run does not bring the deleted paper back
+        assert readme.read_text() == edited

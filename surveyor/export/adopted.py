@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from ..listsync import Listing
 from ..models import Classification, Paper
@@ -77,11 +78,11 @@ def date_key(paper: Paper | None) -> int | None:
     return paper.year * 10000 if paper.year else None
 
 
-def _order(entries: list[Entry], papers: dict[Entry, Paper]) -> str:
+def _order(entries: list[Entry], papers: dict[Entry, Paper | None]) -> str:
     """newest, oldest or append: how the section's entries are ordered."""
     keys = [k for k in (date_key(papers.get(e)) for e in entries) if k]
-    up = sum(1 for a, b in zip(keys, keys[1:], strict=False) if b > a)
-    down = sum(1 for a, b in zip(keys, keys[1:], strict=False) if b < a)
+    up = sum(1 for a, b in pairwise(keys) if b > a)
+    down = sum(1 for a, b in pairwise(keys) if b < a)
     return "newest" if down > up else "oldest" if up > down else "append"
 
 
@@ -93,7 +94,7 @@ def _number(entry: Entry, doc: Doc) -> int | None:
 def _loose(block: list[Entry], doc: Doc) -> bool:
     if block[0].kind == "paragraph":
         return True
-    return any(not doc.lines[a.end].strip() for a, b in zip(block, block[1:], strict=False) if a.end < b.start)
+    return any(not doc.lines[a.end].strip() for a, b in pairwise(block) if a.end < b.start)
 
 
 class ListEditor:
@@ -139,7 +140,7 @@ class ListEditor:
             text = text if text.endswith("\n") else text + self.ops.newline
         else:
             text = self._render(block, anchor, paper, before)
-        loose = _loose(block, self.doc) and len(block) > 1 or anchor.kind == "paragraph"
+        loose = (_loose(block, self.doc) and len(block) > 1) or anchor.kind == "paragraph"
         if before:
             self.ops.insert(anchor.start, order, text + (self.ops.newline if loose else ""))
         else:
@@ -183,7 +184,9 @@ class ListEditor:
         if section is None or key is None:
             return section
         parent = section.path[:-1] if _YEAR_NAME.match(section.path[-1]) else section.path
-        years = [s for s in self.section_of.values() if _YEAR_NAME.match(s.path[-1]) and s.path[:-1] == parent]
+        years = [
+            s for s in self.section_of.values() if _YEAR_NAME.match(s.path[-1]) and s.path[:-1] == parent
+        ]
         if len(years) < 2 and section not in years:
             return section
         year = paper.year or key // 10000

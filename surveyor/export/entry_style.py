@@ -33,7 +33,8 @@ _KEEP = frozenset(
 )
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 _PROCEEDINGS = re.compile(
-    r"(?:proceedings of (?:the )?)?(?:(?:ieee/cvf|ieee|acm|cvf)\s+)?(?:(?:international |annual )?conference on )?$",
+    r"(?:proceedings of (?:the )?)?(?:(?:ieee/cvf|ieee|acm|cvf)\s+)?"
+    r"(?:(?:international |annual )?conference on )?$",
     re.I,
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
@@ -50,7 +51,12 @@ def escape_title(text: str) -> str:
 
 def safe_url(url: str | None) -> str | None:
     """An http(s) URL fit for a Markdown link (spaces and parentheses encoded), else None."""
-    if not url or not re.match(r"^https?://[^\s/]", url, re.I) or _CONTROL.search(url) or re.search(r"\s|[<>]", url):
+    if (
+        not url
+        or not re.match(r"^https?://[^\s/]", url, re.I)
+        or _CONTROL.search(url)
+        or re.search(r"\s|[<>]", url)
+    ):
         return None
     return url.replace("(", "%28").replace(")", "%29")
 
@@ -103,10 +109,14 @@ def link_spans(raw: str, links: list[Link]) -> list[Span] | None:
     return spans
 
 
-def _find(raw: str, text: str, taken: list[Span], start: int = 0, end: int | None = None) -> tuple[int, int] | None:
+def _find(
+    raw: str, text: str, taken: list[Span], start: int = 0, end: int | None = None
+) -> tuple[int, int] | None:
     if not text:
         return None
-    pattern = "".join(r"\s+" if c == " " else re.escape(c) if c.isalnum() else r"\\?" + re.escape(c) for c in text)
+    pattern = "".join(
+        r"\s+" if c == " " else re.escape(c) if c.isalnum() else r"\\?" + re.escape(c) for c in text
+    )
     for m in re.finditer(pattern, raw[start:end]):
         s, e = m.start() + start, m.end() + start
         if not any(t.start < e and s < t.end for t in taken):
@@ -114,7 +124,7 @@ def _find(raw: str, text: str, taken: list[Span], start: int = 0, end: int | Non
     return None
 
 
-def field_spans(raw: str, facts: Facts) -> tuple[list[Span], Span | None] | None:
+def field_spans(raw: str, facts: Facts) -> tuple[list[Span], Span] | None:
     """The example's spans (links, then the fields outside them) and its title's span."""
     links = link_spans(raw, facts.all_links)
     if links is None:
@@ -155,6 +165,7 @@ def field_spans(raw: str, facts: Facts) -> tuple[list[Span], Span | None] | None
     for m in _DATE.finditer(masked):
         if not any(s.start < m.end() and m.start() < s.end for s in spans):
             spans.append(Span(m.start(), m.end(), "date"))
+    assert title is not None
     return sorted(spans, key=lambda s: s.start), title
 
 
@@ -191,12 +202,12 @@ def _venue_like(text: str, paper: Paper) -> str:
     if " " in text.strip() and re.search(r"proceedings|conference", text, re.I):
         return f"Proceedings of {paper.venue}" if paper.venue else "arXiv preprint"
     m = re.match(r"^(.*?)(\s*'?\s*)((?:19|20)?\d{2})?$", text)
-    venue, sep, digits = (m.group(1), m.group(2), m.group(3)) if m else (text, " ", None)
+    sep, digits = (m.group(2), m.group(3)) if m else (" ", None)
     year = paper.year or (int(paper.published[:4]) if paper.published else None)
     name = paper.venue or "arXiv"
     if not digits or year is None:
         return name
-    return f"{name}{sep or ' '}{str(year)[-len(digits):] if len(digits) == 2 else year}"
+    return f"{name}{sep or ' '}{str(year)[-len(digits) :] if len(digits) == 2 else year}"
 
 
 def _link_like(raw: str, span: Span, paper: Paper) -> str | None:
@@ -210,7 +221,11 @@ def _link_like(raw: str, span: Span, paper: Paper) -> str | None:
     text = text.replace(link.href, new)
     if not link.image and is_venue_label(link.label):
         label_end = text.rfind("](")
-        text = "[" + text[1:label_end].replace(link.label.strip(), _venue_like(link.label.strip(), paper)) + text[label_end:]
+        text = (
+            "["
+            + text[1:label_end].replace(link.label.strip(), _venue_like(link.label.strip(), paper))
+            + text[label_end:]
+        )
     old_id = re.search(r"\d{4}\.\d{4,5}", link.href)
     if old_id and paper.arxiv_id:
         text = text.replace(old_id.group(0), paper.arxiv_id)
@@ -263,7 +278,11 @@ def _literal(piece: str, repo: str | None) -> str:
 
 def _words(text: str) -> str:
     """`text` without its own words; each character left out leaves a \\x03 (counted, then removed)."""
-    return re.sub(r"[^\W_][\w'’\-]*", lambda m: m.group(0) if m.group(0).lower() in _KEEP else "\x03" * len(m.group(0)), text)
+    return re.sub(
+        r"[^\W_][\w'’\-]*",
+        lambda m: m.group(0) if m.group(0).lower() in _KEEP else "\x03" * len(m.group(0)),
+        text,
+    )
 
 
 def tidy(text: str) -> str:
@@ -273,7 +292,9 @@ def tidy(text: str) -> str:
         previous = text
         text = re.sub(r"<(\w+)\b[^<>\n]*\bid\s*=[^<>\n]*>([^<>\n]*)</\1>", r"\2", text)
         text = re.sub(r"<(\w+)\b[^<>\n]*>\s*</\1>\s?", "", text)
-        text = re.sub(r"\(\s*[,;|]?\s*\)|\[\s*\](?!\()|\\\[\s*\\\]|\*\*\s*\*\*|`\s*`|(?<!\w)_\s*_(?!\w)", "", text)
+        text = re.sub(
+            r"\(\s*[,;|]?\s*\)|\[\s*\](?!\()|\\\[\s*\\\]|\*\*\s*\*\*|`\s*`|(?<!\w)_\s*_(?!\w)", "", text
+        )
         text = re.sub(r"(?<=[(\[])\s*[,;|]\s*|\s*[,;|]\s*(?=[)\]])", "", text)
         text = re.sub(r"([,;])(\s*[,;])+", r"\1", text)
         text = re.sub(r"(?<=\S)[ \t]{2,}(?=\S)", " ", text)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from ..text import clean_space, parse_arxiv_id
 from .links import doi_of, is_generic_label, link_kind
@@ -28,7 +29,9 @@ _DATE_HINT = re.compile(
 _PAREN_FACTS = re.compile(r"\s\((?=[^)]*\d)")
 _ARXIV_WORD = re.compile(r"[,;(]\s*(?:arxiv|preprint)\b", re.I)
 _TAG = re.compile(r"^\s*\[([^\[\]\s]{1,30})\]\s*")
-_NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÖØ-Þ][\w'’.\-]*|[A-Z]\.(?:-?[A-Z]\.)*|van|von|de|der|den|da|di|del|la|le|du|dos|bin)$")
+_NAME_WORD = re.compile(
+    r"^(?:[A-ZÀ-ÖØ-Þ][\w'’.\-]*|[A-Z]\.(?:-?[A-Z]\.)*|van|von|de|der|den|da|di|del|la|le|du|dos|bin)$"
+)
 
 
 @dataclass
@@ -73,14 +76,20 @@ def parser() -> MarkdownIt:
     md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
     md.validateLink = lambda url: True  # type: ignore[method-assign]
     md.normalizeLink = lambda url: url  # type: ignore[method-assign]
-    md.normalizeLinkText = lambda url: url  # type: ignore[method-assign]
+    md.normalizeLinkText = lambda link: link  # type: ignore[method-assign]
     return md
+
+
+_MARKUP = re.compile(r"[\[\]*_`<>\\&!~]|  \n")
 
 
 def units(markdown: str) -> list[Unit]:
     """The entry's inline Markdown as units (links whole, with the text and images inside them)."""
-    tokens = parser().parseInline(markdown)
-    children = tokens[0].children if tokens and tokens[0].children else []
+    if not _MARKUP.search(markdown):
+        return [Unit("text", markdown.replace("\n", " "))] if markdown else []
+    md = parser()
+    children: list[Token] = []
+    md.inline.parse(markdown.strip(), md, {}, children)
     out: list[Unit] = []
     bold = em = 0
     link: Link | None = None
@@ -95,13 +104,13 @@ def units(markdown: str) -> list[Unit]:
         elif link is not None:
             if kind == "image":
                 link.image = tok.content or link.image or "image"
-            elif kind in ("text", "code_inline", "softbreak"):
+            elif kind in ("text", "text_special", "code_inline", "softbreak"):
                 link.label += tok.content if kind != "softbreak" else " "
         elif kind in ("strong_open", "strong_close"):
             bold += 1 if kind == "strong_open" else -1
         elif kind in ("em_open", "em_close"):
             em += 1 if kind == "em_open" else -1
-        elif kind in ("text", "code_inline", "softbreak"):
+        elif kind in ("text", "text_special", "code_inline", "softbreak"):
             text = " " if kind == "softbreak" else tok.content
             style = "code" if kind == "code_inline" else "bold" if bold > 0 else "em" if em > 0 else "text"
             if out and out[-1].kind == style and style != "code":
@@ -162,9 +171,9 @@ def names(text: str) -> list[str]:
         not 1 <= len(p.split()) <= 4 or not all(_NAME_WORD.match(w) for w in p.split()) for p in parts
     ):
         return []
-    if len(parts) >= 2 and len(parts[0].split()) == 1 and 1 <= len(parts[1].split()) <= 2:
-        if len(parts) == 2 or all(len(p.split()) > 1 for p in parts[2:]):
-            return [f"{parts[1]} {parts[0]}", *parts[2:]]  # Doe, Jane -> Jane Doe
+    mla = len(parts) >= 2 and len(parts[0].split()) == 1 and 1 <= len(parts[1].split()) <= 2
+    if mla and (len(parts) == 2 or all(len(p.split()) > 1 for p in parts[2:])):
+        return [f"{parts[1]} {parts[0]}", *parts[2:]]  # Doe, Jane -> Jane Doe
     if len(parts) == 1 and len(parts[0].split()) < 2:
         return []
     return parts
@@ -254,8 +263,10 @@ def _links(facts: Facts, title_link: Link | None) -> None:
             facts.doi = doi_of(link.href)
             continue
         kind = {"arxiv": "paper", "doi": "paper"}.get(link.kind, link.kind)
-        if kind == "project" and link is title_link and not any(
-            lk.kind in ("arxiv", "doi", "paper") for lk in facts.all_links
+        if (
+            kind == "project"
+            and link is title_link
+            and not any(lk.kind in ("arxiv", "doi", "paper") for lk in facts.all_links)
         ):
             kind = "paper"  # the title's own link is the paper's page
         if kind == "other":
@@ -303,10 +314,10 @@ def columns(header: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for role, words in _COLUMNS.items():
         for i, h in enumerate(plain):
-            if i not in found.values() or role == "date":
-                if any(re.search(rf"\b{re.escape(w)}", h) for w in words):
-                    found.setdefault(role, i)
-                    break
+            free = i not in found.values() or role == "date"
+            if free and any(re.search(rf"\b{re.escape(w)}", h) for w in words):
+                found.setdefault(role, i)
+                break
     return found
 
 

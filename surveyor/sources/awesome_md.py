@@ -111,8 +111,10 @@ def clean_heading(text: str) -> str:
     return clean_space(_BAD.sub("", plain)).rstrip(" :")
 
 
+@lru_cache(maxsize=2)
 def read(text: str, file: str) -> Doc:
-    """Parse the whole README (see the module docstring)."""
+    """Parse the whole README (see the module docstring); the last texts read are remembered (an
+    update reads its list more than once), so treat the result as read-only."""
     doc = Doc(split_lines(text))
     source = _BAD.sub("\ufffd", re.sub(r"\r(?!\n)", " ", text)).removeprefix("\ufeff")
     walker = _Walker(doc, file)
@@ -139,7 +141,7 @@ class _Walker:
             elif tok.type == "html_block" and tok.map:
                 self.html(tok)
             elif tok.type in ("bullet_list_open", "ordered_list_open") and tok.level == 0:
-                i = self.list(tokens, i)
+                i = self.a_list(tokens, i)
                 continue
             elif tok.type == "table_open" and tok.level == 0:
                 i = self.table(tokens, i)
@@ -173,7 +175,7 @@ class _Walker:
             if m:
                 self.heading(int(m.group(1)), m.group(2), tok.map[0] + offset + 1)
 
-    def list(self, tokens: list[Token], i: int, depth: int = 0) -> int:
+    def a_list(self, tokens: list[Token], i: int, depth: int = 0) -> int:
         end = _close(tokens, i)
         self.block += 1
         block = self.block
@@ -191,7 +193,11 @@ class _Walker:
         tok = tokens[i]
         assert tok.map
         own = [t.content for t in tokens[i:close] if t.type == "inline" and t.level == tok.level + 2]
-        nested = [j for j in range(i + 1, close) if tokens[j].level == tok.level + 1 and "list_open" in tokens[j].type]
+        nested = [
+            j
+            for j in range(i + 1, close)
+            if tokens[j].level == tok.level + 1 and "list_open" in tokens[j].type
+        ]
         inner = [t.content for t in tokens[i:close] if t.type == "inline" and t.level > tok.level + 2]
         marker = (tok.info + tok.markup) if tok.info else tok.markup
         start, stop = tok.map[0], _item_end(tokens, i, close, self.doc.lines)
@@ -200,7 +206,7 @@ class _Walker:
             if _links_in(own):
                 self.entry("item", start, head_end, "\n".join(own), block, depth, marker)
             for j in nested:
-                self.list(tokens, j, depth + 1)
+                self.a_list(tokens, j, depth + 1)
             return
         self.entry("item", start, stop, "\n".join(own + inner), block, depth, marker)
 
@@ -238,10 +244,10 @@ class _Walker:
             self.entry("paragraph", span[0], span[1], content, self.block, 0, "", facts=facts)
             return
         self.last_kind = "prose"
-        if self.section and not any(e.section is self.section for e in self.doc.items[-1:]):
-            if not content.lstrip().startswith(("<", "!", "[!")):
-                plain = " ".join(u.text for u in units(content) if not (u.link and u.link.image))
-                self.section.text = clean_space(f"{self.section.text} {plain}")
+        first = self.section and not any(e.section is self.section for e in self.doc.items[-1:])
+        if first and self.section and not content.lstrip().startswith(("<", "!", "[!")):
+            plain = " ".join(u.text for u in units(content) if not (u.link and u.link.image))
+            self.section.text = clean_space(f"{self.section.text} {plain}")
 
     def entry(
         self,

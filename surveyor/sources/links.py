@@ -135,7 +135,8 @@ def is_generic_label(label: str) -> bool:
 
 
 _VENUE_EXTRA = re.compile(
-    r"\b(oral|spotlight|poster|workshops?|findings|main|demo|short|long|best|paper|award|highlight|track)\b", re.I
+    r"\b(oral|spotlight|poster|workshops?|findings|main|demo|short|long|best|paper|award|highlight|track)\b",
+    re.I,
 )
 
 
