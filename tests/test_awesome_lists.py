@@ -296,7 +296,7 @@ def test_style_details(tmp_path: Path) -> None:
         "*Ann Lee, Bo Wu* \\",
     ]
     assert "[[Code]](https://github.com/new/streamagent)" in made["double_bracket.md"]
-    assert made["double_bracket.md"].startswith("1. ")  # that list numbers every entry `1.`
+    assert made["double_bracket.md"].startswith("2. ")  # after `1.`, numbered on
     assert "| Nov, 2026 |" in made["pubdate.md"]  # `May, 2023` is a date: written as one
     assert made["same_id.md"].endswith("(Nov., 2026)")
 
@@ -414,3 +414,42 @@ def test_versions_are_never_fuzzy_merged() -> None:
     for t in ("Qwen2-Math-1.5B|7B|72B Technical Report", "Qwen2.5-Math-1.5B|7B|72B Technical Report"):
         index.upsert(Paper(id="t-" + re.sub(r"\W", "", t)[:10], title=t))
     assert len(index.papers) == 2
+
+
+def lint_rules(readme: Path, tmp_path: Path) -> set[str]:
+    """The awesome-lint rules a README breaks (the README alone in a GitHub-like repository)."""
+    from test_exports import awesome_lint
+
+    folder = tmp_path / "lint-src"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    shutil.copy(readme, folder / "README.md")
+    result = awesome_lint(folder, tmp_path)
+    return set(
+        re.findall(r"^\s+[✖⚠]\s+\d+:\d+\s+.*?\s(remark-lint:[\w-]+)\s*$", result.stdout + result.stderr, re.M)
+    )
+
+
+LINTED = [
+    "paragraphs.md",
+    "links_column.md",
+    "double_bracket.md",
+    "twodigit.md",
+    "multiline.md",
+    "badge_cell.md",
+]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not (ROOT / ".ci/node/node_modules/.bin/awesome-lint").is_file(), reason="awesome-lint not installed"
+)
+@pytest.mark.parametrize("name", LINTED)
+def test_additions_break_no_new_awesome_lint_rule(tmp_path: Path, name: str) -> None:
+    before = lint_rules(PATTERNS / name, tmp_path / "before")
+    assert before, "the linter ran"
+    ws = _adopted(tmp_path, PATTERNS / name)
+    add_machine_labels(ws, next(ws.taxonomy.iter_nodes()).id, NEW)
+    export(ws, "awesome")
+    assert (ws.root / "README.md").read_text() != (PATTERNS / name).read_text()
+    assert lint_rules(ws.root / "README.md", tmp_path / "after") <= before

@@ -110,6 +110,7 @@ class ListEditor:
             if section.path in nodes:
                 self.section_of.setdefault(nodes[section.path], section)
         self.entry_paper = {self.doc.items[n]: papers.get(pid) for n, pid in listing.ids.items()}
+        self.taken: dict[int, int] = {}  # per numbered block: the last number given
         self.by_section: dict[int, list[Entry]] = defaultdict(list)
         for entry in self.doc.items:
             self.by_section[id(entry.section)].append(entry)
@@ -135,6 +136,11 @@ class ListEditor:
         anchor, before = self._slot(entries, paper)
         order = (date_key(paper) or 0) * (-1 if _order(entries, self.entry_paper) == "newest" else 1)
         block = [e for e in entries if e.block == anchor.block]
+        numbers = [n for n in (_number(e, self.doc) for e in block) if n is not None]
+        if len(set(numbers)) > 1 or numbers == [1]:  # counted 1, 2, 3: new entries go last, numbered on
+            anchor, before = block[-1], False
+            self.taken[anchor.block] = self.taken.get(anchor.block, max(numbers)) + 1
+            order = self.taken[anchor.block]
         if verbatim is not None and verbatim.kind == anchor.kind:
             text = self.doc.text(verbatim)
             text = text if text.endswith("\n") else text + self.ops.newline
@@ -161,11 +167,7 @@ class ListEditor:
 
     def _render(self, block: list[Entry], anchor: Entry, paper: Paper, before: bool) -> str:
         numbers = [n for n in (_number(e, self.doc) for e in block) if n is not None]
-        number = None
-        if numbers:
-            mine = _number(anchor, self.doc) or 0
-            same = len(set(numbers)) == 1
-            number = numbers[0] if same else mine if before else mine + 1
+        number = self.taken.get(anchor.block, numbers[0]) if numbers else None
         at = block.index(anchor)
         near = sorted(block, key=lambda e: abs(block.index(e) - at))[:12]
         best: tuple[int, int, str] | None = None
