@@ -453,3 +453,37 @@ def test_additions_break_no_new_awesome_lint_rule(tmp_path: Path, name: str) -> 
     export(ws, "awesome")
     assert (ws.root / "README.md").read_text() != (PATTERNS / name).read_text()
     assert lint_rules(ws.root / "README.md", tmp_path / "after") <= before
+
+
+def test_a_list_outside_the_workspace_is_written_only_where_it_was_named(tmp_path: Path) -> None:
+    readme = _copy(tmp_path / "clone", PATTERNS / "same_id.md")
+    copy_ws, in_place_ws = tmp_path / "ws-copy", tmp_path / "ws-in-place"
+    adopt(readme, copy_ws)
+    adopt(readme, in_place_ws, in_place=True)
+    for folder in (copy_ws, in_place_ws):
+        ws = Workspace(folder)
+        add_machine_labels(ws, next(ws.taxonomy.iter_nodes()).id, NEW[:1])
+    export(Workspace(copy_ws), "awesome")
+    assert readme.read_bytes() == (PATTERNS / "same_id.md").read_bytes()  # not named: untouched
+    assert "2611.00001" in (copy_ws / "output" / "README.md").read_text()
+    assert Workspace(in_place_ws).config.export.readme == str(readme.resolve())  # an explicit path
+    export(Workspace(in_place_ws), "awesome")
+    assert "2611.00001" in readme.read_text()
+
+
+def test_html_links_are_read_and_written_as_html(tmp_path: Path) -> None:
+    text = (
+        "# X\n\n## Models\n\n| Title | Code |\n|---|---|\n"
+        '| <a href="https://arxiv.org/abs/2401.00001"><b>Alpha: A Model</b></a> | '
+        '<a href="https://github.com/a/b">code</a> |\n'
+    )
+    ws = _adopted(tmp_path, _copy(tmp_path / "src", None, text))
+    paper = ws.load_papers()["2401.00001"]
+    assert paper.title == "Alpha: A Model" and paper.links == {"code": "https://github.com/a/b"}
+    add_machine_labels(ws, "models", NEW[:1])
+    export(ws, "awesome")
+    plus, minus = added_lines(text, (ws.root / "README.md").read_text())
+    assert minus == [] and plus == [
+        '| <a href="https://arxiv.org/abs/2611.00001"><b>StreamAgent: Planning Tool Calls over Live Video</b>'
+        '</a> | <a href="https://github.com/new/streamagent">code</a> |'
+    ]

@@ -93,6 +93,11 @@ def link_spans(raw: str, links: list[Link]) -> list[Span] | None:
     spans, cursor = [], 0
     for link in links:
         at = raw.find("](" + link.href, cursor)
+        html = _html_anchor(raw, link.href, cursor) if at < 0 else None
+        if html:
+            spans.append(Span(*html, "link", link))
+            cursor = html[1]
+            continue
         if at < 0:
             auto = raw.find("<" + link.href + ">", cursor)
             if auto < 0:
@@ -107,6 +112,20 @@ def link_spans(raw: str, links: list[Link]) -> list[Span] | None:
         spans.append(Span(start, end + 1, "link", link))
         cursor = end + 1
     return spans
+
+
+def _html_anchor(raw: str, href: str, cursor: int) -> tuple[int, int] | None:
+    """Where `<a href="href">...</a>` is written."""
+    m = re.compile(r"<a\s[^<>]*?href\s*=\s*[\"']?" + re.escape(href), re.I).search(raw, cursor)
+    close = raw.lower().find("</a>", m.end()) if m else -1
+    return (m.start(), close + 4) if m and close > 0 else None
+
+
+def _label(raw: str, span: Span) -> tuple[int, int]:
+    """Where a link's label is: inside `[...]` or between `<a ...>` and `</a>`."""
+    if raw.startswith("<", span.start):
+        return raw.find(">", span.start) + 1, raw.lower().rfind("</a", span.start, span.end)
+    return span.start + 1, raw.rfind("](", span.start, span.end)
 
 
 def _find(
@@ -131,8 +150,8 @@ def field_spans(raw: str, facts: Facts) -> tuple[list[Span], Span] | None:
         return None
     title = None
     for span in links:
-        label_end = raw.rfind("](", span.start, span.end)
-        found = _find(raw, facts.title, [], span.start, label_end) if label_end > 0 else None
+        label_start, label_end = _label(raw, span)
+        found = _find(raw, facts.title, [], label_start, label_end) if label_end > 0 else None
         if found and span.link and not span.link.image:
             title = Span(*found, "title")
             break
@@ -359,10 +378,13 @@ def _link_with_title(raw: str, span: Span, title_span: Span, paper: Paper, title
     text = _link_like(raw, span, paper)
     if not (span.start <= title_span.start and title_span.end <= span.end):
         return text or ""
-    before = raw[span.start + 1 : title_span.start]  # `**` around the title inside the label
-    after = raw[title_span.end : raw.rfind("](", span.start, span.end)]
+    label_start, label_end = _label(raw, span)
+    before = raw[label_start : title_span.start]  # `**` around the title inside the label
+    after = raw[title_span.end : label_end]
     if text is None:
         return before + title + after
+    if text.startswith("<"):
+        return text[: text.find(">") + 1] + before + title + after + text[text.lower().rfind("</a") :]
     return "[" + before + title + after + text[text.rfind("](") :]
 
 

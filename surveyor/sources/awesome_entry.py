@@ -80,6 +80,8 @@ def parser() -> MarkdownIt:
     return md
 
 
+_HTML_A = re.compile(r"""<a\s[^>]*?\bhref\s*=\s*["']?([^"'\s>]+)""", re.I)
+_HTML_IMG = re.compile(r"""<img\s[^>]*?(?:\balt\s*=\s*["']([^"']*))?""", re.I)
 _MARKUP = re.compile(r"[\[\]*_`<>\\&!~]|  \n")
 
 
@@ -95,6 +97,16 @@ def units(markdown: str) -> list[Unit]:
     link: Link | None = None
     for tok in children:
         kind = tok.type
+        if kind == "html_inline":  # `<a href="...">Title</a>`, `<img src=...>` read as Markdown's
+            anchor = _HTML_A.match(tok.content)
+            image = _HTML_IMG.match(tok.content)
+            if anchor:
+                kind, tok = "link_open", Token("link_open", "a", 1, attrs={"href": anchor.group(1)})
+            elif tok.content.lower().startswith("</a"):
+                kind = "link_close"
+            elif image and link is not None:
+                link.image = image.group(1) or link.image or "image"
+                continue
         if kind == "link_open":
             href = str(tok.attrs.get("href", ""))
             link = Link(href, "", link_kind(href))
