@@ -274,7 +274,8 @@ def venue_span(text: str) -> tuple[int, int, str, int | None] | None:
         written = m.group(1)
         if written.islower() and " " not in written:
             continue
-        return m.start(), m.end(), VENUES[written.lower()], _year(m.group(2))
+        end = m.end() if m.group(2) else m.end(1)  # the spaces after a venue without a year are not its
+        return m.start(), end, VENUES[written.lower()], _year(m.group(2))
     return None
 
 
