@@ -404,16 +404,19 @@ def _authors_like(text: str, authors: list[str]) -> str:
 
 
 def _field(span: Span, text: str, paper: Paper, title: str) -> str:
+    """The new paper's value for one field of the example (third-party text escaped)."""
     if span.kind == "title":
         return title
-    if span.kind == "authors":
-        return _authors_like(text, paper.authors)
-    if span.kind == "arxiv-id":
-        return paper.arxiv_id or ""
     if span.kind == "number":
         return NUMBER
-    if span.kind == "acronym":
-        return acronym_of(paper) or ""
-    if span.kind == "venue":
-        return _venue_like(text, paper)
-    return _date_like(text, paper)
+    if span.kind == "arxiv-id":
+        value = paper.arxiv_id or ""
+    elif span.kind == "authors":
+        value = _authors_like(text, paper.authors)
+    elif span.kind == "acronym":
+        value = acronym_of(paper) or ""
+    elif span.kind == "venue":
+        value = _venue_like(text, paper)
+    else:
+        value = _date_like(text, paper)
+    return escape_title(value) if value else ""
