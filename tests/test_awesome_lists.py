@@ -332,13 +332,22 @@ def _copy(folder: Path, source: Path | None, text: str | None = None) -> Path:
 
 
 def test_hostile_bytes_and_long_lines_round_trip(tmp_path: Path) -> None:
-    """Invalid UTF-8, a NUL, CRLF line ends, no final newline, a heading of 3,000 spaces and a
-    100,000-character line: adopted without a traceback, written back byte for byte."""
+    """Invalid UTF-8, a NUL, CRLF line ends, no final newline, a heading of 3,000 spaces and lines
+    of 100,000 characters (unclosed links, parentheses, spaces): adopted without a traceback (and
+    without a regex backtracking over them), written back byte for byte."""
     raw = (
         b"# List\r\n\r\n## " + b" " * 3000 + b"Models" + b" " * 3000 + b"#\r\n\r\n"
         b"- [Alpha: A Model](https://arxiv.org/abs/2501.00001) \xff\xfe bad bytes\r\n"
         b"- [Beta: Another](https://arxiv.org/abs/2501.00002)\r\n"
-        b"- " + b"[x](" * 25000 + b"\r\n- [Gamma: Third](https://arxiv.org/abs/2501.00003)"
+        b"- "
+        + b"[x](" * 25000
+        + b"\r\n- "
+        + b"( " * 20000
+        + b"\r\n- x"
+        + b" " * 100000
+        + b"-. y <!--" * 3
+        + b"\r\n"
+        b"- [Gamma: Third](https://arxiv.org/abs/2501.00003)"
     )
     folder = tmp_path / "hostile"
     folder.mkdir()

@@ -173,7 +173,8 @@ class ListEditor:
         best: tuple[int, int, str] | None = None
         for rank, example in enumerate(near):
             raw = self.doc.text(example).replace("\r\n", "\n")
-            assert example.facts is not None
+            if len(raw) > 5000 or example.facts is None:  # an entry that long is no template
+                continue
             found = render_scored(raw, example.facts, paper, number)
             if found and (best is None or (found[1], rank) < best[:2]):
                 best = (found[1], rank, found[0])

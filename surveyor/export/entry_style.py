@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from ..models import Paper
 from ..sources.awesome_entry import Facts, Link
@@ -304,26 +305,42 @@ def _words(text: str) -> str:
     )
 
 
+def _unwrap(m: re.Match[str]) -> str:
+    return m.group(3) if m.group(2) and re.search(r"\bid\s*=", m.group(2)) else m.group(0)
+
+
+# Each pattern starts once per run of spaces or punctuation (a look-behind anchors it), so none
+# backtracks over a long line.
+_TIDY: list[tuple[re.Pattern[str], Any]] = [
+    (re.compile(r"<(\w+)(\s[^<>\n]*)?>([^<>\n]*)</\1>"), _unwrap),  # `<span id=..>` of the example
+    (re.compile(r"<(\w+)[^<>\n]*>[ \t]*</\1>[ \t]?"), ""),
+    (
+        re.compile(
+            r"\([ \t]*[,;|]?[ \t]*\)|\[[ \t]*\](?!\()|\\\[[ \t]*\\\]"
+            r"|\*\*[ \t]*\*\*|`[ \t]*`|(?<!\w)_[ \t]*_(?!\w)"
+        ),
+        "",
+    ),
+    (re.compile(r"(?<=[(\[])[ \t]*[,;|][ \t]*|(?<![ \t])[ \t]*[,;|][ \t]*(?=[)\]])"), ""),
+    (re.compile(r"([,;])(?:[ \t]*[,;])+"), r"\1"),
+    (re.compile(r"(?<=\S)[ \t]{2,}(?=\S)"), " "),
+    (re.compile(r"(?m)(?<=\S) +([,.;:])(?= |$)"), r"\1"),
+    (re.compile(r"(?m)(?<![ \t])[ \t]*(?:[,;:]|[ \t][-–—])[ \t]*(?=\.?(?: {2})?\\?$)"), ""),
+    (re.compile(r"(?<![ \t])[ \t]*[,;][ \t]*(?= \|)|(?<=\| )[ \t]*[,;:][ \t]*"), ""),
+    (re.compile(r"(?m)^([ \t]*(?:[-*+]|[\d\x01]+[.)]))[ \t]*(?:[,;:]|[-–—](?= ))[ \t]*"), r"\1 "),
+    (re.compile(r"(?<![ \t])[ \t]*(?:[,;:]|[ \t][-–—])[ \t]*\.?(?= \|)"), ""),
+    (re.compile(r"(?m)(?:(?<=\s)|^)(\*\*|__)(?=\s|$)"), ""),
+    (re.compile(r"(?m)(?<![ \t,;:#\-–—.!?])[ \t]*[,;:#\-–—.!?][ \t,;:#\-–—.!?]+$"), ""),
+]
+
+
 def tidy(text: str) -> str:
     """Left-overs of the parts left out: empty brackets and emphasis, doubled separators."""
     previous = None
     while previous != text:
         previous = text
-        text = re.sub(r"<(\w+)\b[^<>\n]*\bid\s*=[^<>\n]*>([^<>\n]*)</\1>", r"\2", text)
-        text = re.sub(r"<(\w+)\b[^<>\n]*>\s*</\1>\s?", "", text)
-        text = re.sub(
-            r"\(\s*[,;|]?\s*\)|\[\s*\](?!\()|\\\[\s*\\\]|\*\*\s*\*\*|`\s*`|(?<!\w)_\s*_(?!\w)", "", text
-        )
-        text = re.sub(r"(?<=[(\[])\s*[,;|]\s*|\s*[,;|]\s*(?=[)\]])", "", text)
-        text = re.sub(r"([,;])(\s*[,;])+", r"\1", text)
-        text = re.sub(r"(?<=\S)[ \t]{2,}(?=\S)", " ", text)
-        text = re.sub(r"(?m)(?<=\S) +([,.;:])(?= |$)", r"\1", text)
-        text = re.sub(r"(?m)[ \t]*(?:[,;:]|\s[-–—])[ \t]*(?=\.?(?: {2})?\\?$)", "", text)
-        text = re.sub(r"[ \t]*[,;][ \t]*(?= \|)|(?<=\| )[ \t]*[,;:][ \t]*", "", text)
-        text = re.sub(r"(?m)^(\s*(?:[-*+]|[\d\x01]+[.)]))[ \t]*(?:[,;:]|[-–—](?= ))[ \t]*", r"\1 ", text)
-        text = re.sub(r"[ \t]*(?:[,;:]|\s[-–—])[ \t]*\.?(?= \|)", "", text)
-        text = re.sub(r"(?m)(?:(?<=\s)|^)(\*\*|__)(?=\s|$)", "", text)
-        text = re.sub(r"(?m)[ \t]*[,;:#\-–—.!?][ \t,;:#\-–—.!?]+$", "", text)
+        for pattern, replacement in _TIDY:
+            text = pattern.sub(replacement, text)
     return text
 
 

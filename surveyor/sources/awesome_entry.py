@@ -26,7 +26,7 @@ _YEAR = re.compile(r"(?<![\w.])((?:19[5-9]|20\d)\d)(?![\w/]|\.\d{4})")
 _DATE_HINT = re.compile(
     rf"\b{_MONTH},?\s*(?:\d{{1,2}},?\s*)?(?:19|20)\d{{2}}\b|\b(?:19|20)\d{{2}}[./-]\d{{1,2}}(?!\d)", re.I
 )
-_PAREN_FACTS = re.compile(r"\s\((?=[^)]*\d)")
+_PAREN_FACTS = re.compile(r"\s\((?=[^)]{0,40}\d)")
 _ARXIV_WORD = re.compile(r"[,;(]\s*(?:arxiv|preprint)\b", re.I)
 _TAG = re.compile(r"^\s*\[([^\[\]\s]{1,30})\]\s*")
 _NAME_WORD = re.compile(
@@ -175,6 +175,8 @@ def clean_run(text: str) -> str:
 
 def names(text: str) -> list[str]:
     """Authors when `text` is a list of names (`Ann Author, Bob Writer`; MLA's `Doe, Jane, et al.`)."""
+    if len(text) > 400:
+        return []
     text = re.sub(r"\bet\s+al\b\.?", "", text.strip()).strip(" ,.;")
     if not text or re.search(r"[\d:()\[\]/@]", text):
         return []

@@ -35,6 +35,7 @@ _SKIP_SECTIONS = re.compile(
 )
 _CONTENTS = re.compile(r"^(table of contents?|contents?|toc|outline)$", re.I)  # its sub-headings are sections
 _HTML_HEADING = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1\s*>", re.I)
+_COMMENT = re.compile(r"<!--(?:[^-]|-(?!->))*-->")
 _TAGS = re.compile(r"<[^<>]*>")
 _BAD = re.compile("[\x00\ud800-\udfff\ufffe\uffff]")
 _SCORE = re.compile(r"^\s*[<>~±]?\s*\d+(\.\d+|(\.\d+)?\s*%)\s*$")
@@ -104,7 +105,7 @@ def _blocks() -> MarkdownIt:
 
 def clean_heading(text: str) -> str:
     """A heading without HTML, emoji, badges, links, markup and a trailing colon."""
-    text = re.sub(r"<!--.*?-->", "", text)
+    text = _COMMENT.sub("", text) if "-->" in text else text
     text = _TAGS.sub("", text)
     plain = " ".join(u.text for u in units(text) if u.kind != "break" and not (u.link and u.link.image))
     plain = "".join(c for c in plain if c.isalnum() or c in " -–—&+×:,.()/'’?!" or ord(c) < 0x2000)
@@ -171,7 +172,7 @@ class _Walker:
     def html(self, tok: Token) -> None:
         assert tok.map
         for offset, line in enumerate(tok.content.split("\n")):
-            m = _HTML_HEADING.search(line) if "<h" in line.lower() else None
+            m = _HTML_HEADING.search(line[:2000]) if "<h" in line[:2000].lower() else None
             if m:
                 self.heading(int(m.group(1)), m.group(2), tok.map[0] + offset + 1)
 
