@@ -126,9 +126,9 @@ def absorb(old: Paper, new: Paper, sources: bool = True) -> Paper:
     links = dict(old.links)
     for key, url in new.links.items():
         if url not in links.values():
-            base, n = key.split("-")[0], 2
+            base, n = key.split("_")[0], 2
             while key in links:
-                key, n = f"{base}-{n}", n + 1
+                key, n = f"{base}_{n}", n + 1
             links[key] = url
     data["links"] = links
     if sources:

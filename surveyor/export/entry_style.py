@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..escape import md_escape, md_url
 from ..models import Paper
 from ..sources.awesome_entry import Facts, Link
 from ..sources.links import is_venue_label
@@ -32,34 +33,24 @@ _KEEP = frozenset(
     """paper pdf arxiv code github project page website homepage link links star stars demo video slides
     blog tweet et al name method preprint""".split()
 )
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 _PROCEEDINGS = re.compile(
     r"(?:proceedings of (?:the )?)?(?:(?:ieee/cvf|ieee|acm|cvf)\s+)?"
     r"(?:(?:international |annual )?conference on )?$",
     re.I,
 )
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 _GITHUB = re.compile(r"github\.com/([\w.\-]+/[\w.\-]+)", re.I)
 NUMBER = "\x01"  # where the example's entry number was
 
 
 def escape_title(text: str) -> str:
-    """A title as Markdown text: one line, no control characters, specials escaped (a pipe too,
-    so it is safe in a table cell)."""
-    text = re.sub(r"\s+", " ", _CONTROL.sub(" ", text)).strip()
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """A title (or any third-party text) as Markdown text (`escape.md_escape`: one line, specials
+    escaped, a pipe too, so it is safe in a table cell)."""
+    return md_escape(text)
 
 
 def safe_url(url: str | None) -> str | None:
-    """An http(s) URL fit for a Markdown link (spaces and parentheses encoded), else None."""
-    if (
-        not url
-        or not re.match(r"^https?://[^\s/]", url, re.I)
-        or _CONTROL.search(url)
-        or re.search(r"\s|[<>]", url)
-    ):
-        return None
-    return url.replace("(", "%28").replace(")", "%29")
+    """An http(s) URL fit for a Markdown link (`escape.md_url`), else None."""
+    return md_url(url)
 
 
 @dataclass

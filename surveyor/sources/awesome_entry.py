@@ -286,7 +286,7 @@ def _links(facts: Facts, title_link: Link | None) -> None:
         if kind == "other":
             kind = "link"
         counts[kind] = counts.get(kind, 0) + 1
-        key = kind if counts[kind] == 1 else f"{kind}-{counts[kind]}"
+        key = kind if counts[kind] == 1 else f"{kind}_{counts[kind]}"
         if link.href not in facts.links.values():
             facts.links[key] = link.href
 
