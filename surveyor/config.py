@@ -126,6 +126,7 @@ class ExportConfig(_Section):
     benchmarks: int = Field(default=30, ge=0)  # rows of the README's Benchmarks section (0: none)
     contributing: bool = True  # write contributing.md beside the README when it is missing
     arxiv: bool = False  # also write survey/main.bbl (arXiv runs no BibTeX) whenever TeX is installed
+    graph_layout: Literal["matplotlib", "graphviz"] = "matplotlib"  # who lays out graph/benchmarks.svg
 
 
 Service = Literal["openalex", "s2"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 from anyascii import anyascii
 from pylatexenc.latexencode import unicode_to_latex
@@ -88,6 +89,84 @@ def tex_escape(text: str) -> str:
     return re.sub(r" {2,}", " ", "".join(_tex_char(c) for c in text)).strip()
 
 
+_MATH_SEGMENT = re.compile(r"\$([^$]{1,80})\$")
+_MATH_COMMANDS = frozenset(
+    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi "
+    "varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi "
+    "Pi Sigma Upsilon Phi Psi Omega circ times cdot cdots ldots dots infty leq geq le ge neq ne pm mp "
+    "sim approx equiv propto to rightarrow leftarrow Rightarrow leftrightarrow mapsto prime ell partial "
+    "nabla star ast bullet dagger ddagger in notin subset subseteq cup cap forall exists log exp sin cos "
+    "max min arg sqrt frac mathrm mathbf mathit mathcal mathsf mathtt".split()
+)  # commands pdfLaTeX sets with the survey's preamble (no amssymb): nothing that reads or writes
+_MATH_TOKEN = re.compile(r"\\([A-Za-z]+)|\\([,;!:])|([A-Za-z0-9\s+\-=*/()\[\].,:;!'<>|^_{}])")
+
+
+_MATH_ARITY = {"frac": 2, "sqrt": 1, "mathrm": 1, "mathbf": 1, "mathit": 1, "mathcal": 1, "mathsf": 1}
+_MATH_ARITY |= {"mathtt": 1}
+_SCRIPT_ARG = r"(?:\{[^{}]*\}|\\[A-Za-z]+|[^{}\\\s])"
+_DOUBLE_SCRIPT = re.compile(rf"([\^_])\s*{_SCRIPT_ARG}\s*(?:[\^_]\s*{_SCRIPT_ARG}\s*)?\1")
+
+
+def safe_math(math: str) -> bool:
+    """Whether inline math from a title (what was between `$...$`) may be typeset as it is: only
+    letters, digits, plain operators, balanced braces, `^`/`_` with an argument (never doubled), and
+    the commands in _MATH_COMMANDS with their arguments in braces. Anything else (a `\\input`, `%`,
+    `#`, `&`, `~`, a control word we do not know) makes the caller set the math as escaped text."""
+    if not math.strip() or _DOUBLE_SCRIPT.search(math):
+        return False
+    pos, depth = 0, 0
+    while pos < len(math):
+        m = _MATH_TOKEN.match(math, pos)
+        if not m or (m.group(1) and m.group(1) not in _MATH_COMMANDS):
+            return False
+        arity = _MATH_ARITY.get(m.group(1) or "", 0)
+        if arity and not re.match(rf"(?:\s*\{{[^{{}}]*\}}){{{arity}}}", math[m.end() :]):
+            return False
+        char = m.group(3) or ""
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0 or depth > 3:
+            return False
+        if char in ("^", "_") and (not math[m.end() :].strip() or math[m.end() :].lstrip()[0] in "^_}"):
+            return False  # a script without its argument
+        pos = m.end()
+    return depth == 0
+
+
+def _title_pieces(title: str) -> list[tuple[bool, str]]:
+    """(is math, text) pieces of a raw title: `$...$` segments that `safe_math` accepts, and the rest."""
+    pieces, last = [], 0
+    for m in _MATH_SEGMENT.finditer(title):
+        if safe_math(m.group(1)):
+            pieces += [(False, title[last : m.start()]), (True, m.group(0))]
+            last = m.end()
+    pieces.append((False, title[last:]))
+    return [(is_math, text) for is_math, text in pieces if text]
+
+
+def tex_title(title: str) -> str:
+    """A title as LaTeX: its inline math kept as math where `safe_math` accepts it (`360$^\\circ$`
+    stays a degree sign), every other part read as text (`untex`) and escaped."""
+    from .text import untex
+
+    parts = [text if is_math else _spaced(untex(text), tex_escape) for is_math, text in _title_pieces(title)]
+    return "".join(parts).strip()
+
+
+def bib_title(title: str) -> str:
+    """A title as a BibTeX value: like `tex_title`, the text parts through `bib_value`."""
+    from .text import untex
+
+    parts = [text if is_math else _spaced(untex(text), bib_value) for is_math, text in _title_pieces(title)]
+    return "".join(parts).strip()
+
+
+def _spaced(text: str, escape: Callable[[str], str]) -> str:
+    """`escape(text)` keeping one space at each end that had one (the piece sits beside math)."""
+    lead = " " if text[:1].isspace() else ""
+    trail = " " if text[-1:].isspace() and text.strip() else ""
+    return lead + escape(text) + trail
+
+
 def tex_label(text: str) -> str:
     """A `\\label`/anchor name: letters, digits, `:.-`; anything else becomes `-`."""
     return re.sub(r"[^A-Za-z0-9:.\-]", "-", text)
@@ -148,22 +227,45 @@ _REPEATED = re.compile(r"([!~,·?！～，？])(?=\1)")  # awesome-lint's no-rep
 _AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=\bwww)(?=\.)", re.I)  # where GitHub would start a link
 
 
-def md_escape(text: str) -> str:
-    """Markdown inline text that renders as written: whitespace collapsed (no line can start a
-    heading or a block), specials and HTML escaped, entities kept literal, bare URLs broken by a
-    zero-width space (GitHub would link them); no doubled `!!`/`??`, straight double quotes
-    balanced (awesome-lint)."""
-    text = _REPEATED.sub("\\1\u200b", " ".join(strip_controls(text).split()))
-    if "//" in text or "www" in text.lower():
+def md_text(text: str, autolinks: bool = True) -> str:
+    """Markdown inline text that renders exactly as written: whitespace collapsed (no line can start
+    a heading or a block), specials and HTML escaped, entities kept literal; with `autolinks`, bare
+    URLs broken by a zero-width space (GitHub would link them; link text needs no such care)."""
+    text = " ".join(strip_controls(text).split())
+    if autolinks and ("//" in text or "www" in text.lower()):
         text = _AUTOLINK.sub("\u200b", text)
-    if text.count('"') % 2:
-        text = text.replace('"', "″")  # an unpaired quote would read as unbalanced punctuation
     text = _MD_SPECIAL.sub(r"\\\1", text)
     if "&" in text:
         text = _MD_ENTITY.sub(r"\\&", text)
     if text[:1] in ("+", "-") or text[:1].isdigit():  # (the two substitutions cost more than this test)
         text = _MD_NUMBER.sub(r"\1\\\2", _MD_BULLET.sub(r"\\\1", text))
     return text
+
+
+def md_escape(text: str) -> str:
+    """`md_text`, also changed where awesome-lint would object: no doubled `!!`/`??` (a zero-width
+    space between), an unpaired straight double quote written `″`. For text surveyor writes itself
+    (headings, descriptions, PR bodies); a paper's title goes through `md_text` as written, and the
+    README tells the linter to pass over the list that holds it (`lint_sensitive`)."""
+    text = _REPEATED.sub("\\1\u200b", " ".join(strip_controls(text).split()))
+    if text.count('"') % 2:
+        text = text.replace('"', "″")  # an unpaired quote would read as unbalanced punctuation
+    return md_text(text)
+
+
+_PAIRS = [
+    tuple(pair) for pair in ("“”", "‘’", "『』", "（）", "《》", "「」", "【】")
+]  # awesome-lint's pairs
+
+
+def lint_sensitive(text: str) -> bool:
+    """Whether awesome-lint's punctuation rules (no-repeat-punctuation, balanced-punctuation) could
+    object to `text` as written: doubled `!!`/`??`/`~~`, an odd number of straight double quotes, or
+    curly quotes and CJK brackets that do not pair up (an apostrophe between letters is fine)."""
+    if _REPEATED.search(text) or text.count('"') % 2:
+        return True
+    bare = re.sub(r"(?<=\w)’(?=\w|\s|$)", "", text)
+    return any(bare.count(left) != bare.count(right) for left, right in _PAIRS)
 
 
 def md_url(url: str | None) -> str | None:

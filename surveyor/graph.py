@@ -5,6 +5,7 @@ shipped `benchmarks.yaml`, the workspace's own `benchmarks.yaml` and the names t
 benchmark/dataset papers introduce. Output: a `networkx.MultiDiGraph` whose nodes are `paper:`,
 `method:`, `benchmark:`, `dataset:` and `category:` ids and whose edges (`proposes`, `evaluated_on`,
 `introduces`, `in_category`) each carry `evidence` (the sentence it rests on) and `provenance`.
+A paper node's `home` is the node it is listed under in the README (its most confident label).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 import networkx as nx
 
-from .export.awesome import paper_year
+from .export.awesome import paper_year, place
 from .extract.benchmarks import (
     Entry,
     Gazetteer,
@@ -84,10 +85,12 @@ def build_graph(
             path=" > ".join(taxonomy.path_names(node.id)),
             ancestors=" ".join(taxonomy.ancestors(node.id)),
         )
+    homes = place(taxonomy, papers, records).home
     for pid in sorted(records):
         rec = records[pid]
         if pid in papers and not rec.out_of_scope and rec.status == "ok":
             _add_paper(graph, taxonomy, papers[pid], rec, gazetteer)
+            graph.nodes[f"paper:{pid}"]["home"] = homes.get(pid, "")
     return graph
 
 

@@ -114,11 +114,12 @@ def export_awesome(ws: Workspace, lib: Library, force: bool = False) -> Written:
             "move it away, adopt it (`surveyor adopt`), or run `surveyor export awesome --force`",
         )
     written: Written = []
-    chart_rel = None
+    chart_rel, note = None, ""
     if cfg.chart:
-        from .export.chart import chart_csv, chart_png, per_year
+        from .export.chart import chart_csv, chart_note, chart_png, per_year
 
         counts = per_year(ws.taxonomy, lib.papers, lib.labels)
+        note = chart_note(counts)
         chart_rel = "assets/papers-per-year.png"
         data = path.parent / "assets" / "papers-per-year.csv"
         data_changed = atomic_write_text(data, chart_csv(counts))
@@ -134,8 +135,10 @@ def export_awesome(ws: Workspace, lib: Library, force: bool = False) -> Written:
         newest_first=cfg.newest_first,
         mindmap=cfg.mindmap,
         chart=chart_rel,
+        chart_note=note,
         benchmarks=cfg.benchmarks,
         contributing="contributing.md" if cfg.contributing else None,
+        unsure_below=ws.config.classify.review_below,
     )
     body = render_body(ws.taxonomy, lib.papers, lib.labels, options, rows, ws.config.title)
     description = ws.config.description or ws.taxonomy.description
@@ -147,10 +150,11 @@ def export_awesome(ws: Workspace, lib: Library, force: bool = False) -> Written:
     return written
 
 
-def survey_texts(ws: Workspace, lib: Library) -> tuple[str, str, dict[str, str]]:
-    """main.tex, references.bib and the citation key of every cited paper."""
+def survey_texts(ws: Workspace, lib: Library, pandoc: bool = False) -> tuple[str, str, dict[str, str]]:
+    """main.tex (with `pandoc`, the text pandoc converts), references.bib and the citation key of
+    every cited paper."""
     rows = benchmark_rows(workspace_graph(ws, lib))
-    main, cited, keys = render_main(ws.config.title, ws.taxonomy, lib.papers, lib.labels, rows)
+    main, cited, keys = render_main(ws.config.title, ws.taxonomy, lib.papers, lib.labels, rows, pandoc)
     return main, render_bib(cited, keys), keys
 
 
@@ -184,17 +188,26 @@ def workspace_graph(ws: Workspace, lib: Library) -> nx.MultiDiGraph:
 
 def export_graph(ws: Workspace, lib: Library) -> Written:
     """Write output/graph/: graph.graphml, graph.json (node-link), graph.dot, and the benchmark-category
-    structure as benchmarks.mmd (Mermaid) and benchmarks.svg."""
-    from .export.graph_formats import to_dot, to_mermaid, to_svg
+        structure as benchmarks.mmd (Mermaid) and benchmarks.svg (laid out by networkx and drawn by
+    matplotlib, or by Graphviz with `[export] graph_layout = "graphviz"`)."""
+    from .export.graph_formats import to_dot, to_mermaid
+    from .export.picture import picture_data, picture_dot, picture_svg
+    from .export.tools import graphviz_svg
 
     graph = workspace_graph(ws, lib)
     folder = ws.output_dir / "graph"
+    picture = picture_data(graph)
+    svg = (
+        graphviz_svg(picture_dot(picture))
+        if ws.config.export.graph_layout == "graphviz"
+        else picture_svg(picture)
+    )
     texts = {
         "graph.graphml": graph_graphml(graph),
         "graph.json": graph_json(graph),
         "graph.dot": to_dot(graph),
         "benchmarks.mmd": to_mermaid(graph),
-        "benchmarks.svg": to_svg(graph),
+        "benchmarks.svg": svg,
     }
     return [(folder / name, atomic_write_text(folder / name, text)) for name, text in texts.items()]
 
@@ -240,9 +253,10 @@ def export(
     ):
         text, _log = compile_survey(folder)
         written.append((bbl, atomic_write_text(bbl, text)))
+    tex = survey_texts(ws, lib, pandoc=True)[0] if to else ""
     for fmt in to:
         out = folder / f"survey.{fmt}"
-        pandoc_convert(folder, fmt, out)
+        pandoc_convert(folder, fmt, out, tex)
         written.append((out, True))
     return written
 

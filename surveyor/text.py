@@ -73,7 +73,8 @@ _TEX_SYMBOLS = {
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "theta": "θ", "lambda": "λ",
     "mu": "μ", "pi": "π", "sigma": "σ", "tau": "τ", "phi": "φ", "omega": "ω", "Delta": "Δ", "Sigma": "Σ",
     "times": "×", "infty": "∞", "rightarrow": "→", "to": "→", "leftarrow": "←", "leq": "≤", "geq": "≥",
-    "pm": "±", "cdot": "·", "sim": "∼", "approx": "≈",
+    "pm": "±", "cdot": "·", "sim": "∼", "approx": "≈", "dagger": "†", "ddagger": "‡", "circ": "∘",
+    "star": "⋆", "ast": "∗",
 }  # fmt: skip
 _TEX_SYMBOL = re.compile(r"\\(" + "|".join(_TEX_SYMBOLS) + r")(?![A-Za-z])")
 _TEX_ESCAPED = re.compile(r"\\([&%$#_{}])")
@@ -88,9 +89,33 @@ def untex(text: str) -> str:
     previous = None
     while previous != text:
         previous, text = text, _TEX_WRAP.sub(r"\1", text)
+    text = _INLINE_MATH.sub(lambda m: _math_text(m.group(1)), text)
     text = _TEX_SYMBOL.sub(lambda m: _TEX_SYMBOLS[m.group(1)], text)
-    text = _INLINE_MATH.sub(lambda m: m.group(1).replace("{", "").replace("}", "").strip(), text)
     return _TEX_ESCAPED.sub(r"\1", text)
+
+
+_SUPERSCRIPTS = str.maketrans("0123456789+-=()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿ")
+_SUBSCRIPTS = str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")
+_SCRIPT = re.compile(r"([\^_])\s*(?:\{([^{}]*)\}|(\\[A-Za-z]+|[^\s{}\\]))")
+
+
+def _math_text(math: str) -> str:
+    """Inline math as text: `^\\circ` -> °, digits raised or lowered (`^2` -> ², `_{10}` -> ₁₀) where
+    Unicode has the characters, symbols by name; braces dropped."""
+
+    def script(m: re.Match[str]) -> str:
+        body = m.group(2) if m.group(2) is not None else m.group(3)
+        if m.group(1) == "^" and body.strip() in ("\\circ", "{\\circ}"):
+            return "°"
+        if m.group(1) == "^" and body.startswith("\\") and body[1:] in _TEX_SYMBOLS:
+            return _TEX_SYMBOLS[body[1:]]  # a raised dagger or star reads as the symbol
+        table = _SUPERSCRIPTS if m.group(1) == "^" else _SUBSCRIPTS
+        if body and all(ord(c) in table for c in body):
+            return body.translate(table)
+        return m.group(0)
+
+    text = _SCRIPT.sub(script, math)
+    return text.replace("{", "").replace("}", "").strip()
 
 
 # --- values from third parties: checked where they enter ------------------------------------------------

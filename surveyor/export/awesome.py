@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..escape import md_escape, md_url, mermaid_id, mermaid_text
+from ..escape import lint_sensitive, md_escape, md_text, md_url, mermaid_id, mermaid_text
 from ..models import Classification, Paper
 from ..taxonomy import Node, Taxonomy
 
@@ -107,6 +107,12 @@ class Placement:
 
     home: dict[str, str] = field(default_factory=dict)  # paper id -> node id
     members: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # node -> paper ids
+    confidence: dict[str, float] = field(default_factory=dict)  # paper id -> its home label's (machine)
+    human: set[str] = field(default_factory=set)  # papers a person placed
+
+    def unsure(self, pid: str, below: float) -> bool:
+        """Whether a machine placed the paper with less confidence than `below` and no one checked."""
+        return pid not in self.human and self.confidence.get(pid, 1.0) < below
 
 
 def place(taxonomy: Taxonomy, papers: dict[str, Paper], labels: dict[str, Classification]) -> Placement:
@@ -126,6 +132,9 @@ def place(taxonomy: Taxonomy, papers: dict[str, Paper], labels: dict[str, Classi
         if not best:
             continue
         out.home[pid] = min(best, key=lambda n: (-best[n], -len(taxonomy.ancestors(n)), order[n]))
+        out.confidence[pid] = best[out.home[pid]]
+        if rec.is_human:
+            out.human.add(pid)
         for node in sorted(best, key=order.__getitem__):
             out.members[node].append(pid)
     return out
@@ -147,15 +156,41 @@ class ReadmeOptions:
     newest_first: bool = True
     mindmap: bool = True
     chart: str | None = None  # path of the papers-per-year image, relative to the README
+    chart_note: str = ""  # what the chart leaves out (papers without a year), said under it
     benchmarks: int = 30  # rows in the Benchmarks section (0: no section)
     contributing: str | None = "contributing.md"
+    unsure_below: float = 0.0  # machine placements less confident than this are marked *Unsure*
+
+
+def _unsure_note(placement: Placement, opts: ReadmeOptions) -> str:
+    """The sentence that explains the *Unsure* mark, when any entry carries it."""
+    unsure = sum(1 for pid in placement.home if placement.unsure(pid, opts.unsure_below))
+    if not unsure:
+        return ""
+    verb = "was" if unsure == 1 else "were"
+    return (
+        f" {unsure} of the {len(placement.home)} {verb} placed by a classifier with low confidence "
+        f"(below {opts.unsure_below:g}) and not yet checked by a person; they are marked *Unsure*."
+    )
+
+
+UNSURE = "*Unsure.*"
+LINT_PASS = (
+    "<!--lint ignore no-repeat-punctuation balanced-punctuation-->"  # titles as their authors wrote them
+)
 
 
 class _Doc:
     """The generated Markdown with one rule enforced as it is written: a URL is linked once."""
 
-    def __init__(self) -> None:
+    def __init__(self, placement: Placement | None = None, unsure_below: float = 0.0) -> None:
         self.linked: set[str] = set()
+        self.placement = placement or Placement()
+        self.unsure_below = unsure_below
+
+    def unsure(self, pid: str) -> bool:
+        """Whether the paper's entry carries the *Unsure* mark."""
+        return self.placement.unsure(pid, self.unsure_below)
 
     def link(self, text: str, url: str | None) -> str:
         dest = md_url(url)
@@ -192,9 +227,10 @@ def render_body(
     if rows:
         toc.append((0, "Benchmarks", slugger("Benchmarks")))
 
-    doc = _Doc()
+    doc = _Doc(placement, opts.unsure_below)
     n_nodes = sum(1 for _ in taxonomy.iter_nodes())
-    lines = [f"{len(placement.home)} papers in {n_nodes} sections.", "", "## Contents", ""]
+    lines = [f"{len(placement.home)} papers in {n_nodes} sections.{_unsure_note(placement, opts)}"]
+    lines += ["", "## Contents", ""]
     lines += [f"{'  ' * depth}- [{text}](#{anchor})" for depth, text, anchor in toc[1:] if depth <= 1]
     if overview:
         lines += ["", "## Overview", ""]
@@ -202,6 +238,7 @@ def render_body(
             lines += [*mindmap(taxonomy, title or taxonomy.name), ""]
         if opts.chart:
             lines += [f"![Papers per year and top-level section]({_local_path(opts.chart)})", ""]
+            lines += [f"*{md_escape(opts.chart_note)}*", ""] if opts.chart_note else []
     names = {n.id: heading_text(n.name) for n in taxonomy.iter_nodes()}
     for node in taxonomy.nodes:
         lines += _section(node, 2, placement, papers, names, opts, doc)
@@ -257,6 +294,8 @@ def _section(
     if opts.style == "table":
         out += paper_table(members, elsewhere, doc)
     else:
+        if any(lint_sensitive(f"{p.display_title} {venue_year(p)}") for p in members):
+            out += [LINT_PASS, ""]  # the punctuation rules would have us change a title
         out += [paper_bullet(p, elsewhere.get(p.id), doc) for p in members]
     for child in node.children:
         out += _section(child, level + 1, placement, papers, names, opts, doc)
@@ -264,16 +303,21 @@ def _section(
 
 
 def paper_bullet(paper: Paper, home: str | None, doc: _Doc) -> str:
-    """One bullet: `- [Title](url) - Venue Year. [code badge]`; a cross-reference names the home."""
-    title = md_escape(paper.display_title)
+    """One bullet: `- [Title](url) - Venue Year. [code badge]`, the title as its authors wrote it; a
+    cross-reference names the home; a placement no one checked and the classifier was unsure of
+    ends in *Unsure.*"""
     if home is not None:
-        return f"- {title} (listed under *{home}*)."
-    head = doc.link(title, paper.url)
+        return f"- {md_text(paper.display_title)} (listed under *{home}*)."
     facts = md_escape(venue_year(paper))
-    if head == title:  # no link of its own (or its URL is another entry's): plain text, facts in brackets
-        line = f"- {title}" + (f" ({facts})." if facts else "")
+    mark = UNSURE if doc.unsure(paper.id) else ""
+    head = doc.link(md_text(paper.display_title, autolinks=False), paper.url)
+    if not head.startswith("["):  # no link of its own (or its URL is another entry's): facts in brackets
+        line = f"- {md_text(paper.display_title)}" + (f" ({facts})." if facts else "")
+        line += (" " if facts else " - ") + mark if mark else ""
+    elif facts:
+        line = f"- {head} - {facts}." + (f" {mark}" if mark else "")
     else:
-        line = f"- {head}" + (f" - {facts}." if facts else "")
+        line = f"- {head}" + (f" - {mark}" if mark else "")
     extras = []
     code = paper.links.get("code")
     if code and code not in doc.linked and code_cell(code):
@@ -287,17 +331,20 @@ def paper_bullet(paper: Paper, home: str | None, doc: _Doc) -> str:
 
 
 def paper_table(members: list[Paper], elsewhere: dict[str, str], doc: _Doc) -> list[str]:
-    """Year | Venue | Acronym | Paper | Code, pipes aligned."""
+    """Year | Venue | Acronym | Paper | Code, pipes aligned; titles as written (tables are outside
+    the linter's punctuation rules)."""
     if not members:
         return []
     rows = []
     for paper in members:
-        title = md_escape(paper.display_title)
         if paper.id in elsewhere:
-            cell = f"{title} (listed under *{elsewhere[paper.id]}*)"
+            cell = f"{md_text(paper.display_title)} (listed under *{elsewhere[paper.id]}*)"
             code = ""
         else:
-            cell = doc.link(title, paper.url)
+            cell = doc.link(md_text(paper.display_title, autolinks=False), paper.url)
+            if not cell.startswith("["):
+                cell = md_text(paper.display_title)
+            cell += f" {UNSURE}" if doc.unsure(paper.id) else ""
             code_url = paper.links.get("code")
             code = code_cell(code_url) if code_url and code_url not in doc.linked else ""
             if code_url and code:
@@ -337,7 +384,7 @@ def benchmark_table(rows: Sequence[BenchmarkRow], papers: dict[str, Paper]) -> l
     body = []
     for row in rows:
         intro = papers.get(row.introduced_by)
-        intro_cell = md_escape(_short(intro.display_title)) if intro else ""
+        intro_cell = md_text(_short(intro.display_title)) if intro else ""
         shown = row.evaluated[:5]
         used = ", ".join(md_escape(_short(n, 32)) for n in shown)
         if len(row.evaluated) > len(shown):

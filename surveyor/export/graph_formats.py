@@ -1,9 +1,8 @@
-"""The benchmark graph as text formats people paste elsewhere: DOT (Graphviz), Mermaid (GitHub
-renders it), and an SVG picture of the benchmark–category structure.
+"""The benchmark graph as text formats people paste elsewhere: DOT (Graphviz) and Mermaid (GitHub
+renders it), both of the whole graph or of its section–benchmark structure (the picture is drawn in
+`export.picture`).
 
 Input: the graph from `graph.build_graph`. Output: deterministic text (same graph, same bytes).
-The picture shows top-level categories on the left, the most used benchmarks on the right, and a
-line per category–benchmark pair whose width is the number of papers linking them.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from collections import Counter
 
 import networkx as nx
 
-from ..escape import dot_string, mermaid_id, mermaid_text, xml_text
+from ..escape import dot_string, mermaid_id, mermaid_text
 from ..graph import ENTITY_KINDS, top_benchmarks
 
 COLORS = {
@@ -35,21 +34,29 @@ def to_dot(graph: nx.MultiDiGraph) -> str:
     return "\n".join([*lines, "}"]) + "\n"
 
 
+def section_of(graph: nx.MultiDiGraph, paper: str) -> str | None:
+    """The top-level section a paper is listed under (its home's, else its first label's), by name."""
+    node = f"paper:{paper}"
+    if node not in graph:
+        return None
+    labels = sorted(v for _, v, d in graph.out_edges(node, data=True) if d["type"] == "in_category")
+    home = f"category:{graph.nodes[node]['home']}" if graph.nodes[node].get("home") else None
+    category = home if home in graph else next(iter(labels), None)
+    if category is None:
+        return None
+    top = (graph.nodes[category].get("ancestors", "").split() or [category.split(":", 1)[1]])[0]
+    return str(graph.nodes[f"category:{top}"]["name"])
+
+
 def category_benchmark_counts(graph: nx.MultiDiGraph, top: int = 15) -> Counter[tuple[str, str]]:
-    """Papers per (top-level category name, benchmark name), for the `top` most used benchmarks."""
-    keep = {u.name for u in top_benchmarks(graph, top)}
-    tops: dict[str, set[str]] = {}
-    for _, v, d in graph.edges(data=True):
-        if d["type"] == "in_category":
-            ancestors = graph.nodes[v].get("ancestors", "").split()
-            if ancestors:
-                tops.setdefault(d["paper"], set()).add(graph.nodes[f"category:{ancestors[0]}"]["name"])
+    """Papers per (top-level section, benchmark) for the `top` most used benchmarks, each paper counted
+    once, under the section it is listed in: a benchmark's links add up to its `surveyor graph` count."""
     counts: Counter[tuple[str, str]] = Counter()
-    for _, v, d in graph.edges(data=True):
-        name = graph.nodes[v].get("name")
-        if d["type"] == "evaluated_on" and name in keep:
-            for category in tops.get(d["paper"], ()):
-                counts[(category, name)] += 1
+    for use in top_benchmarks(graph, top):
+        for paper in use.papers:
+            section = section_of(graph, paper)
+            if section is not None:
+                counts[(section, use.name)] += 1
     return counts
 
 
@@ -66,38 +73,4 @@ def to_mermaid(graph: nx.MultiDiGraph, top: int = 15) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_svg(graph: nx.MultiDiGraph, top: int = 15) -> str:
-    """An SVG of categories (left) and benchmarks (right), lines as wide as the papers between them."""
-    counts = category_benchmark_counts(graph, top)
-    categories = sorted({c for c, _ in counts})
-    benches = [u.name for u in top_benchmarks(graph, top) if any(b == u.name for _, b in counts)]
-    rows = max(len(categories), len(benches), 1)
-    height, width = 40 + 28 * rows, 760
-    y_cat = {c: 40 + 28 * i * rows / max(len(categories), 1) for i, c in enumerate(categories)}
-    y_ben = {b: 40 + 28 * i for i, b in enumerate(benches)}
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
-        '<text x="20" y="20" font-weight="bold">Categories</text>',
-        f'<text x="{width - 240}" y="20" font-weight="bold">Benchmarks (papers evaluated on them)</text>',
-    ]
-    for (category, bench), n in sorted(counts.items()):
-        out.append(
-            f'<line x1="230" y1="{y_cat[category]:.1f}" x2="{width - 250}" y2="{y_ben[bench]:.1f}" '
-            f'stroke="#d62728" stroke-opacity="0.45" stroke-width="{1 + 1.5 * n:.1f}"/>'
-        )
-    for category in categories:
-        out.append(
-            f'<text x="225" y="{y_cat[category] + 4:.1f}" text-anchor="end" fill="{COLORS["category"]}">'
-            f"{xml_text(category)}</text>"
-        )
-    used = Counter(b for (_, b), n in counts.items() for _ in range(n))
-    for bench in benches:
-        out.append(
-            f'<text x="{width - 240}" y="{y_ben[bench] + 4:.1f}" fill="{COLORS["benchmark"]}">'
-            f"{xml_text(bench)} ({used[bench]})</text>"
-        )
-    return "\n".join([*out, "</svg>"]) + "\n"
-
-
-__all__ = ["ENTITY_KINDS", "category_benchmark_counts", "to_dot", "to_mermaid", "to_svg"]
+__all__ = ["ENTITY_KINDS", "category_benchmark_counts", "section_of", "to_dot", "to_mermaid"]

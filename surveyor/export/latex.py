@@ -14,17 +14,18 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from anyascii import anyascii
 
-from ..escape import bib_name, bib_url, bib_value, tex_escape, tex_label
+from ..escape import bib_name, bib_title, bib_url, bib_value, tex_escape, tex_label
 from ..extract.papers import title_name
 from ..models import Classification, Paper
 from ..sources.venue import venue_details
 from ..taxonomy import Node, Taxonomy
 from ..text import fold, is_arxiv_id, is_category
-from .awesome import group_by_node, paper_year, sort_key
+from .awesome import group_by_node, paper_year, place, sort_key
 
 if TYPE_CHECKING:
     from ..graph import BenchmarkRow
@@ -38,13 +39,25 @@ def _lastname(author: str) -> str:
     return fold(anyascii(name)).replace(" ", "")
 
 
+def _title_words(title: str) -> list[str]:
+    """The title's significant words for a key: each whitespace-separated word transliterated and
+    reduced to letters and digits (`End-to-End` -> `endtoend`, `Cambrian-S` -> `cambrians`), stop
+    words left out."""
+    words = (re.sub(r"[^a-z0-9]", "", anyascii(word).lower()) for word in title.split())
+    return [w for w in words if w and w not in _KEY_STOP]
+
+
 def base_key(paper: Paper) -> str:
-    """`lastnameYEARword` when authors are known, else `titlewordYEARword`."""
-    words = [w for w in fold(paper.display_title).split() if w not in _KEY_STOP] or ["paper"]
+    """`lastnameYEARword` when authors are known (Google Scholar's); else the title's first
+    significant word, the year and the next word that starts with a letter (`endtoend2021referring`,
+    `vidi2025large`), or the first two such words without a year (`endtoendreferring`)."""
     year = paper_year(paper) or ""
     if paper.authors and _lastname(paper.authors[0]):
+        words = [w for w in fold(paper.display_title).split() if w not in _KEY_STOP] or ["paper"]
         return f"{_lastname(paper.authors[0])}{year}{words[0]}"
-    return f"{words[0]}{year}{words[1] if len(words) > 1 else ''}"
+    words = _title_words(paper.display_title) or ["paper"]
+    second = next((w for w in words[1:] if w[0].isalpha()), "")
+    return f"{words[0]}{year}{second}"
 
 
 _KEY_OK = re.compile(r"^[A-Za-z0-9_:.\-+/]+$")
@@ -110,11 +123,10 @@ def entry_kind(paper: Paper) -> tuple[str, str | None, str | None]:
 
 def bib_entry(paper: Paper, key: str) -> str:
     """One BibTeX entry: authors, the type its venue calls for, the arXiv id (`eprint`) and a URL."""
-    fields: list[tuple[str, str]] = [("title", "{" + bib_value(paper.display_title) + "}")]
+    title = bib_title(paper.title) if paper.title else bib_value(paper.display_title)  # math kept as math
+    fields: list[tuple[str, str]] = [("title", "{" + title + "}")]
     if paper.authors:
         fields.append(("author", bib_names(paper.authors)))
-    else:  # BibTeX styles sort by author, else by `key`
-        fields.append(("key", bib_value(paper.display_title)))
     kind, where, venue = entry_kind(paper)
     if where and venue:
         fields.append((where, venue))
@@ -158,7 +170,7 @@ PREAMBLE = [
     r"\usepackage[numbers,sort&compress]{natbib}",
     r"\usepackage[hidelinks]{hyperref}",
 ]
-FIGURE_BEGIN = "% surveyor: taxonomy figure (forest); pandoc exports leave it out"
+FIGURE_BEGIN = "% surveyor: taxonomy figure (forest); pandoc exports list the taxonomy instead"
 FIGURE_END = "% surveyor: end of taxonomy figure"
 LEAF_PAPERS = 6  # papers named in a leaf box of the taxonomy figure
 TABLE_ROWS = 25  # rows of the benchmark table
@@ -170,14 +182,25 @@ def render_main(
     papers: dict[str, Paper],
     labels: dict[str, Classification],
     benchmarks: Sequence[BenchmarkRow] = (),
+    pandoc: bool = False,
 ) -> tuple[str, list[Paper], dict[str, str]]:
-    """main.tex, the papers it cites, and their keys."""
+    """main.tex, the papers it cites, and their keys. With `pandoc`, the text pandoc converts (DOCX,
+    HTML): the taxonomy as a nested list instead of the forest figure pandoc cannot draw."""
     groups = group_by_node(taxonomy, papers, labels)
+    homes = place(taxonomy, papers, labels).home
     rows = [r for r in benchmarks if r.papers][:TABLE_ROWS]
     cited_ids = {p.id for members in groups.values() for p in members}
     cited_ids |= {r.introduced_by for r in rows if r.introduced_by in papers}
     cited = sorted((papers[pid] for pid in cited_ids), key=lambda p: p.id)
     keys = cite_keys(cited)
+    shown = Representatives(groups, keys, homes)
+    where = "is listed below" if pandoc else r"is drawn in Figure~\ref{fig:taxonomy}"
+    intro = f"The taxonomy this survey follows {where}, with representative papers"
+    intro += (
+        r"; Section~\ref{sec:benchmarks} lists the benchmarks the surveyed methods are evaluated on."
+        if rows
+        else "."
+    )
     lines = [
         *PREAMBLE,
         "",
@@ -195,19 +218,37 @@ def render_main(
         r"\section{Introduction}",
         r"\label{sec:introduction}",
         "",
-        r"Figure~\ref{fig:taxonomy} shows the taxonomy this survey follows; "
-        r"Section~\ref{sec:benchmarks} lists the benchmarks the surveyed methods are evaluated on."
-        if rows
-        else r"Figure~\ref{fig:taxonomy} shows the taxonomy this survey follows.",
+        intro,
         "",
-        *taxonomy_figure(title, taxonomy, groups, keys),
+        *(taxonomy_list(taxonomy, shown) if pandoc else taxonomy_figure(title, taxonomy, shown)),
     ]
     for node in taxonomy.nodes:
         lines += _node_tex(node, 0, groups, keys)
     if rows:
         lines += ["", *benchmark_table(rows, papers, keys)]
-    lines += ["", r"\bibliographystyle{plainnat}", r"\bibliography{references}", "", r"\end{document}", ""]
+    lines += ["", r"\bibliographystyle{unsrtnat}", r"\bibliography{references}", "", r"\end{document}", ""]
     return "\n".join(lines), cited, keys
+
+
+@dataclass
+class Representatives:
+    """The papers a taxonomy figure names in a leaf: those listed there first (their home), newest
+    first, then the ones filed there as a second label."""
+
+    groups: dict[str, list[Paper]]
+    keys: dict[str, str]
+    homes: dict[str, str]
+
+    def __call__(self, node: Node) -> str:
+        """LaTeX: up to LEAF_PAPERS names with their citations, and how many more there are."""
+        members = sorted(
+            self.groups.get(node.id, []), key=lambda p: (self.homes.get(p.id) != node.id, sort_key(p, True))
+        )
+        shown = members[:LEAF_PAPERS]
+        text = ", ".join(f"{tex_escape(short_name(p))}~\\cite{{{self.keys[p.id]}}}" for p in shown)
+        if len(members) > len(shown):
+            text += f", and {len(members) - len(shown)} more"
+        return text
 
 
 def short_name(paper: Paper) -> str:
@@ -227,9 +268,7 @@ def _forest_text(text: str, escaped: bool = False) -> str:
     return "{" + tex.replace("[", "{[}").replace("]", "{]}") + "}"
 
 
-def taxonomy_figure(
-    title: str, taxonomy: Taxonomy, groups: dict[str, list[Paper]], keys: dict[str, str]
-) -> list[str]:
+def taxonomy_figure(title: str, taxonomy: Taxonomy, shown: Representatives) -> list[str]:
     """The taxonomy drawn left to right with `forest`, the way surveys on arXiv draw theirs; each leaf
     names up to LEAF_PAPERS of its papers with their citations."""
     out = [
@@ -250,13 +289,8 @@ def taxonomy_figure(
         out.append(f"{pad}[{_forest_text(node.name)}")
         for child in node.children:
             walk(child, depth + 1)
-        members = sorted(groups.get(node.id, []), key=lambda p: sort_key(p, True))
-        if not node.children and members:
-            shown = members[:LEAF_PAPERS]
-            text = ", ".join(f"{tex_escape(short_name(p))}~\\cite{{{keys[p.id]}}}" for p in shown)
-            if len(members) > len(shown):
-                text += f", and {len(members) - len(shown)} more"
-            leaf = _forest_text(text, escaped=True)
+        if not node.children and shown.groups.get(node.id):
+            leaf = _forest_text(shown(node), escaped=True)
             out.append(f"{pad}  [{leaf}, text width=8cm, font=\\footnotesize\\raggedright]")
         out.append(f"{pad}]")
 
@@ -271,6 +305,27 @@ def taxonomy_figure(
         r"\end{figure}",
         FIGURE_END,
     ]
+    return out
+
+
+def taxonomy_list(taxonomy: Taxonomy, shown: Representatives) -> list[str]:
+    """The taxonomy as nested lists for the pandoc exports: each node with its paper count, each
+    leaf with its representative papers."""
+    out: list[str] = []
+
+    def walk(nodes: Sequence[Node], depth: int) -> None:
+        pad = "  " * depth
+        out.append(f"{pad}\\begin{{itemize}}")
+        for node in nodes:
+            n = len(shown.groups.get(node.id, []))
+            count = f" ({n} {'paper' if n == 1 else 'papers'})" if n else ""
+            papers = f": {shown(node)}" if n and not node.children else ""
+            out.append(f"{pad}\\item \\textbf{{{tex_escape(node.name)}}}{count}{papers}")
+            if node.children:
+                walk(node.children, depth + 1)
+        out.append(f"{pad}\\end{{itemize}}")
+
+    walk(taxonomy.nodes, 0)
     return out
 
 

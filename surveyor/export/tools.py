@@ -1,17 +1,18 @@
-"""The external tools some exports call: pdfLaTeX + BibTeX (the `.bbl` arXiv needs) and pandoc
-(DOCX, HTML, Markdown). Each is looked up on PATH (pandoc also in the `pypandoc-binary` wheel); a
-missing tool is a clear error that says what to install, never a silent skip.
+"""The external tools some exports call: pdfLaTeX + BibTeX (the `.bbl` arXiv needs), pandoc
+(DOCX, HTML, Markdown) and Graphviz (the benchmark picture, when asked for). Each is looked up on
+PATH (pandoc also in the `pypandoc-binary` wheel); a missing tool is a clear error that says what to
+install, never a silent skip.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
 from ..errors import SurveyorError
-from .latex import FIGURE_BEGIN, FIGURE_END
 
 PANDOC_FORMATS = {"docx": "docx", "html": "html", "md": "gfm"}
 _TEX_HINT = "install TeX Live (Debian: apt-get install texlive-latex-extra lmodern) and run again"
@@ -67,8 +68,14 @@ def compile_survey(folder: Path) -> tuple[str, str]:
         )
 
 
-def pandoc_convert(folder: Path, fmt: str, out: Path) -> None:
-    """Convert `folder/main.tex` (citations resolved from references.bib) to `out` in `fmt`."""
+CSL = Path(__file__).with_name("numeric.csl")  # numbered citations, as in the PDF
+_NO_DATE = re.compile(r"^ *year = \{n\.d\.\},?\n", re.MULTILINE)  # natbib's stand-in; CSL prints none
+
+
+def pandoc_convert(folder: Path, fmt: str, out: Path, tex: str) -> None:
+    """Convert `tex` (the survey as `render_main(..., pandoc=True)` writes it for pandoc) to `out` in
+    `fmt`, its citations numbered and resolved from `folder/references.bib`, a reference list at
+    the end."""
     if fmt not in PANDOC_FORMATS:
         raise SurveyorError(f"unknown format `{fmt}`", f"choose one of: {', '.join(PANDOC_FORMATS)}")
     pandoc = which_pandoc()
@@ -83,21 +90,41 @@ def pandoc_convert(folder: Path, fmt: str, out: Path) -> None:
         f"--to={PANDOC_FORMATS[fmt]}",
         "--citeproc",
         "--bibliography=references.bib",
+        f"--csl={CSL}",
+        "--metadata=link-citations:true",
+        "--metadata=reference-section-title:References",
+        "--number-sections",  # the text says "Section 7"
         "--standalone",
         f"--output={out.resolve()}",
     ]
     with tempfile.TemporaryDirectory(prefix="surveyor-pandoc-") as tmp:
         work = Path(tmp)
-        shutil.copy2(folder / "references.bib", work / "references.bib")
-        (work / "main.tex").write_text(without_figure((folder / "main.tex").read_text(encoding="utf-8")))
+        bib = (folder / "references.bib").read_text(encoding="utf-8")
+        (work / "references.bib").write_text(_NO_DATE.sub("", bib), encoding="utf-8")
+        (work / "main.tex").write_text(tex, encoding="utf-8")
         proc = _run(cmd, work, "pandoc")
     if proc.returncode != 0:
         raise SurveyorError(f"pandoc failed on {folder / 'main.tex'}: {proc.stderr.strip()[-800:]}")
 
 
-def without_figure(tex: str) -> str:
-    """main.tex without the forest figure, which pandoc cannot draw (it would print its source)."""
-    if FIGURE_BEGIN not in tex or FIGURE_END not in tex:
-        return tex
-    before, rest = tex.split(FIGURE_BEGIN, 1)
-    return before + rest.split(FIGURE_END, 1)[1]
+def graphviz_svg(dot: str) -> str:
+    """Lay out and draw a DOT graph with Graphviz's `dot`, as SVG text."""
+    binary = shutil.which("dot")
+    if not binary:
+        raise SurveyorError(
+            "Graphviz (`dot`) not found, and `[export] graph_layout` asks for it",
+            'install it (apt-get install graphviz) or set graph_layout = "matplotlib"',
+        )
+    try:
+        proc = subprocess.run(
+            [binary, "-Tsvg"], input=dot, capture_output=True, text=True, timeout=120, check=False
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise SurveyorError(
+            "Graphviz did not finish in 2 minutes", 'set graph_layout = "matplotlib"'
+        ) from exc
+    if proc.returncode != 0:
+        raise SurveyorError(
+            f"Graphviz failed: {proc.stderr.strip()[-400:]}", 'set graph_layout = "matplotlib"'
+        )
+    return proc.stdout
