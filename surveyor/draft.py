@@ -20,41 +20,38 @@ markers; LaTeX and Markdown are rendered from it at the end.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .config import LLMConfig
 from .escape import md_escape, md_link, tex_escape
-from .export.awesome import sort_key
 from .export.latex import short_name
+from .extract.papers import title_name
 from .models import Paper
+from .prose import TEMPLATE_WORDS
 from .store import Cache
 from .taxonomy import Node
 from .text import clean_space, sentences, untex
 
 SUPPORT = 0.8  # share of a citing sentence's content words its cited abstracts must contain
-PER_GROUP = 8  # papers given a sentence of their own per approach; the rest are named together
 LLM_PAPERS = 40  # papers an LLM prompt carries per node (newest first)
 _CITE = re.compile(r"⟦cite:([^⟧]*)⟧")
 _TEX_CITE = re.compile(r"\\cite[pt]?\*?(?:\[[^\]]*\])*\{([^}]*)\}")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*[A-Za-z0-9]")
-_CONTRIB = re.compile(
-    r"\b(?:we|this (?:paper|work|study)|our (?:work|paper))\s+(?:first\s+|further\s+|also\s+|then\s+)?"
-    r"(propose|introduce|present|develop|design|build|construct|curate|collect|study|investigate|"
-    r"explore|analy[sz]e|evaluate|release|establish|formulate|reveal|show|find)s?\b\s+(.+)",
-    re.IGNORECASE,
-)
 # words the template itself writes: they make no claim about a paper
-_TEMPLATE = frozenset(
-    "propose proposes introduce introduces present presents develop develops design designs build builds "
-    "construct constructs curate curates collect collects study studies investigate investigates explore "
-    "explores analyze analyzes analyse analyses evaluate evaluates release releases establish establishes "
-    "formulate formulates reveal reveals show shows find finds addresses address work works paper papers "
-    "method methods approach approaches benchmark benchmarks dataset datasets analyses surveys survey "
-    "include includes further line lines related area also studies other others exist exists one them they "
-    "their these those recent recently several many various use uses used using based studied proposed "
-    "introduced presented developed designed built explored investigated analyzed analysed evaluated "
-    "comprise comprises among".split()
+_TEMPLATE = (
+    frozenset(
+        "propose proposes introduce introduces present presents develop develops design designs build "
+        "builds construct constructs curate curates collect collects study studies investigate "
+        "investigates explore explores analyze analyzes analyse analyses evaluate evaluates release "
+        "releases establish establishes formulate formulates reveal reveals show shows find finds "
+        "addresses address work works paper papers method methods approach approaches benchmark "
+        "benchmarks dataset datasets analyses surveys survey include includes further line lines related "
+        "area also studies other others exist exists one them they their these those recent recently "
+        "several many various use uses used using based studied proposed introduced presented developed "
+        "designed built explored investigated analyzed analysed evaluated comprise comprises among".split()
+    )
+    | TEMPLATE_WORDS
 )
 _SUFFIXES = ("ing", "ies", "es", "ed", "s")
 
@@ -65,16 +62,6 @@ def _stem(word: str) -> str:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             return word[: -len(suffix)]
     return word
-
-
-GROUPS = (
-    ("method", "methods"),
-    ("benchmark", "benchmarks"),
-    ("dataset", "datasets"),
-    ("analysis", "analyses"),
-    ("survey", "surveys"),
-    ("other", "other works"),
-)
 
 
 @dataclass
@@ -128,75 +115,6 @@ class DraftReport:
         return [(d.node, key, why) for d in self.drafts for key, why in d.removed]
 
 
-# --- the offline template ----------------------------------------------------------------------------
-def contribution(paper: Paper) -> tuple[str, str] | None:
-    """(verb, object) of the first abstract sentence that says what the paper contributes."""
-    for sentence in sentences(untex(paper.abstract or "")):
-        m = _CONTRIB.search(sentence)
-        if m:
-            verb, rest = m.group(1).lower(), m.group(2)
-            words = rest.rstrip(" .").split()
-            if len(words) > 28:  # cut a long clause at a comma, else at 28 words
-                head = " ".join(words[:28])
-                cut = head.rfind(",", len(" ".join(words[:8])))
-                rest = head[:cut] if cut > 0 else head
-            else:
-                rest = " ".join(words)
-            return verb, rest.rstrip(" ,;:")
-    return None
-
-
-def _third_person(verb: str) -> str:
-    if verb == "study":
-        return "studies"
-    if verb.endswith(("s", "sh")):
-        return verb + "es"
-    return verb + "s"
-
-
-def _name(paper: Paper) -> str:
-    name = short_name(paper)
-    return name if not name.endswith("…") else f"“{paper.display_title}”"
-
-
-def paper_sentence(paper: Paper, key: str) -> str:
-    """One sentence on one paper, in its abstract's own words."""
-    cite = f"⟦cite:{key}⟧"
-    found = contribution(paper)
-    if found:
-        verb, rest = found
-        return f"{_name(paper)} {cite} {_third_person(verb)} {rest}."
-    subtitle = paper.display_title.split(":", 1)[1].strip() if ":" in paper.display_title else ""
-    if subtitle:
-        return f"{_name(paper)} {cite} addresses {subtitle[0].lower() + subtitle[1:]}."
-    return f"{_name(paper)} {cite} is part of this line of work."
-
-
-def offline_paragraph(
-    node: Node, members: Sequence[tuple[Paper, str]], kinds: Mapping[str, str], newest_first: bool = True
-) -> str:
-    """The template paragraph: the node's papers grouped by approach (paper type), a sentence each
-    for the newest PER_GROUP of a group, the rest named together."""
-    by_kind: dict[str, list[tuple[Paper, str]]] = {}
-    for paper, key in sorted(members, key=lambda m: sort_key(m[0], newest_first)):
-        by_kind.setdefault(kinds.get(paper.id, "other"), []).append((paper, key))
-    parts = []
-    present = [(kind, label, by_kind[kind]) for kind, label in GROUPS if kind in by_kind]
-    counts = ", ".join(
-        f"{len(items)} {label if len(items) > 1 else label.rstrip('s')}" for _, label, items in present
-    )
-    parts.append(f"The {len(members)} papers on {node.name.lower()} comprise {counts}.")
-    for _kind, label, items in present:
-        if len(present) > 1:
-            parts.append(f"Among the {label}:" if len(items) > 1 else f"Among the {label.rstrip('s')}s:")
-        parts += [paper_sentence(paper, key) for paper, key in items[:PER_GROUP]]
-        rest = items[PER_GROUP:]
-        if rest:
-            named = ", ".join(f"{_name(p)} ⟦cite:{k}⟧" for p, k in rest)
-            parts.append(f"Further {label} include {named}.")
-    return " ".join(parts)
-
-
 # --- checks -----------------------------------------------------------------------------------------
 def from_latex(text: str) -> str:
     """An LLM's LaTeX-ish paragraph in the neutral form: `\\cite{a,b}` -> markers, markup dropped."""
@@ -215,14 +133,24 @@ def content_words(text: str, context: frozenset[str] = frozenset()) -> list[str]
         low = word.lower()
         if len(low) < 3 or low in ENGLISH_STOP_WORDS or low in _TEMPLATE or low in context:
             continue
+        if "-" in low and all(part in _TEMPLATE for part in low.split("-")):  # "thirty-nine"
+            continue
         out.append(low)
     return sorted(set(out))
+
+
+def _support_text(paper: Paper) -> str:
+    """What a citation of `paper` may rest on: its title and abstract, and the names it goes by (the
+    acronym a list gives it, the name its title announces): naming a paper makes no claim."""
+    return untex(
+        f"{paper.display_title} {paper.abstract or ''} {paper.acronym or ''} {title_name(paper.title)}"
+    )
 
 
 def _support_vocabulary(papers: Sequence[Paper]) -> set[str]:
     vocab: set[str] = set()
     for paper in papers:
-        for word in _WORD.findall(untex(f"{paper.display_title} {paper.abstract or ''}")):
+        for word in _WORD.findall(_support_text(paper)):
             low = word.lower()
             vocab.update((low, _stem(low), low[:6]))
             vocab.update(part for part in low.split("-") if len(part) > 2)
@@ -231,6 +159,42 @@ def _support_vocabulary(papers: Sequence[Paper]) -> set[str]:
 
 def _supported_word(word: str, vocab: set[str]) -> bool:
     return word in vocab or _stem(word) in vocab or (len(word) >= 8 and word[:6] in vocab)
+
+
+def _acronym_key(word: str) -> str | None:
+    """`MLLMs` -> `mllm`, `VQA` -> `vqa`: the letters an acronym spells (None for a plain word)."""
+    core = word[:-1] if word.endswith("s") and word[:-1].isupper() else word
+    letters = "".join(c for c in core if c.isalpha())
+    return letters.lower() if sum(c.isupper() for c in core) >= 2 and len(letters) >= 2 else None
+
+
+def initialisms(text: str) -> dict[str, list[str]]:
+    """Every run of 2 to 8 consecutive words by its initials (hyphenated parts counted as words, and
+    the whole hyphenated word as one): `video anomaly detection` is under `vad`, `multi-modal large
+    language model` under `mmllm` and `mllm`."""
+    out: dict[str, list[str]] = {}
+    for split in (r"[\s/]+", r"[\s/\-]+"):
+        words = [w for w in re.split(split, re.sub(r"[^\w\s/\-]", " ", text)) if w and w[0].isalnum()]
+        for i in range(len(words)):
+            for n in range(2, 9):
+                run = words[i : i + n]
+                if len(run) == n:
+                    out.setdefault("".join(w[0] for w in run).lower(), run)
+    return out
+
+
+def _acronym_support(sentence: str, cited: str) -> set[str]:
+    """Content words of `sentence` that its cited text supports through an acronym: an acronym whose
+    expansion the text spells out (`VAD` for "video anomaly detection"), or the words of an expansion
+    whose acronym the text uses (`video anomaly detection` where the abstract writes `VAD`)."""
+    plain = _CITE.sub(" ", sentence)
+    spelled = initialisms(cited)
+    used = {key for w in _WORD.findall(cited) if (key := _acronym_key(w))}
+    found = {w.lower() for w in _WORD.findall(plain) if (key := _acronym_key(w)) and key in spelled}
+    for key, run in initialisms(plain).items():
+        if key in used:
+            found.update(w.lower() for w in run)
+    return found
 
 
 def check_paragraph(
@@ -263,8 +227,13 @@ def check_paragraph(
         checked = Checked(sentence, cites)
         if cites:
             words = content_words(sentence, context)
-            vocab = _support_vocabulary([node_keys[k] for k in cites])
-            checked.missing = [w for w in words if not _supported_word(w, vocab)]
+            papers = [node_keys[k] for k in cites]
+            vocab = _support_vocabulary(papers)
+            missing = [w for w in words if not _supported_word(w, vocab)]
+            if missing:  # acronyms and their expansions count for each other
+                by_acronym = _acronym_support(sentence, " ".join(_support_text(p) for p in papers))
+                missing = [w for w in missing if w not in by_acronym]
+            checked.missing = missing
             checked.supported = len(checked.missing) <= (1 - SUPPORT) * len(words)
         draft.sentences.append(checked)
     return draft
@@ -342,10 +311,15 @@ def _label(text: str) -> str:
 
 # --- the LLM backend --------------------------------------------------------------------------------
 SYSTEM = (
-    "You write the related-work section of a survey paper. For one category of the survey's taxonomy "
-    "you get its papers, each with a citation key, title and abstract. Write one paragraph (120 to 250 "
-    "words) that groups the papers by approach and cites them with \\cite{key}, using only the keys "
-    "given. Say about each paper only what its abstract says. Reply with a JSON object "
+    "You write one paragraph of the related-work section of a survey paper. For one category of the "
+    "survey's taxonomy you get its papers, each with a citation key, a name, its title and its "
+    "abstract. Write 150 to 300 words of plain prose in English that a researcher would sign: group "
+    "the papers by approach (two to four groups), open each group with a sentence that names the "
+    "approach and cites its papers, then say in one clause per paper what that paper contributes, "
+    "using the words of its abstract. Refer to a paper by the name given, followed by \\cite{key}; use "
+    "only the keys given, each paper at most twice. Every sentence that says something about papers "
+    "cites them. State no result, number or comparison the abstracts do not give; no first person, "
+    "no lists, no headings, no Markdown. Reply with a JSON object "
     '{"paragraph": "..."} and nothing else.'
 )
 
@@ -359,11 +333,15 @@ SCHEMA = {
 
 
 def llm_messages(node: Node, members: Sequence[tuple[Paper, str]]) -> list[dict[str, str]]:
-    """The request for one node: its name and description, then each paper's key, title, abstract."""
+    """The request for one node: its name and description, then each paper's key, the name to call
+    it by (its acronym or the name its title announces), title and abstract: the only grounds the
+    paragraph may stand on."""
     lines = [f"Category: {node.name}", f"Description: {node.description or '-'}", "", "Papers:"]
     for paper, key in list(members)[:LLM_PAPERS]:
-        abstract = clean_space(paper.abstract or "")[:900]
-        lines += [f"- key: {key}", f"  title: {paper.display_title}", f"  abstract: {abstract}"]
+        abstract = clean_space(paper.abstract or "")[:1200]
+        name = short_name(paper)
+        lines += [f"- key: {key}", f"  name: {name if not name.endswith('…') else '-'}"]
+        lines += [f"  title: {paper.display_title}", f"  abstract: {abstract or '-'}"]
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "\n".join(lines)}]
 
 

@@ -289,7 +289,10 @@ def draft(ws: Workspace, node: str | None = None, backend: str = "offline") -> t
             api_settings(ws.config), ws.cache(), jobs
         )
     else:
-        texts = [drafting.offline_paragraph(n, members, kinds) for n, members in jobs]
+        from .prose import library_frequency, offline_paragraph
+
+        background = library_frequency([lib.papers[pid] for pid in keys])
+        texts = [offline_paragraph(n, members, kinds, background) for n, members in jobs]
     for (n, members), text in zip(jobs, texts, strict=True):
         node_keys = {key: paper for paper, key in members}
         report.drafts.append(drafting.check_paragraph(n, text, node_keys, bib_keys))
