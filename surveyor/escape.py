@@ -253,9 +253,8 @@ def md_escape(text: str) -> str:
     return md_text(text)
 
 
-_PAIRS = [
-    tuple(pair) for pair in ("“”", "‘’", "『』", "（）", "《》", "「」", "【】")
-]  # awesome-lint's pairs
+_PAIRS = [tuple(pair) for pair in ("“”", "‘’", "『』", "（）", "《》", "「」", "【】")]  # awesome-lint's
+_PAIRED = re.compile("[“”‘’『』（）《》「」【】]")
 
 
 def lint_sensitive(text: str) -> bool:
@@ -264,6 +263,8 @@ def lint_sensitive(text: str) -> bool:
     curly quotes and CJK brackets that do not pair up (an apostrophe between letters is fine)."""
     if _REPEATED.search(text) or text.count('"') % 2:
         return True
+    if not _PAIRED.search(text):  # the common case: no curly quote or bracket at all
+        return False
     bare = re.sub(r"(?<=\w)’(?=\w|\s|$)", "", text)
     return any(bare.count(left) != bare.count(right) for left, right in _PAIRS)
 

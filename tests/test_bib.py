@@ -63,7 +63,7 @@ def test_entry_types_follow_the_venue_and_preprints_show_their_arxiv_id() -> Non
     e = bib_entry(preprint, "k")
     assert e.startswith("@misc{k,") and "howpublished = {arXiv preprint arXiv:2402.00002}" in e
     assert "archivePrefix = {arXiv}" in e and "primaryClass = {cs.CV}" in e and "year = {2024}" in e
-    assert "year = {n.d.}" in bib_entry(Paper(id="t-4", title="Undated"), "k")
+    assert "year = {n.d}" in bib_entry(Paper(id="t-4", title="Undated"), "k")  # the style adds the period
 
 
 def test_keys_are_scholar_style_with_letters_on_clashes() -> None:

@@ -280,6 +280,8 @@ def test_math_titles_compile_and_read_as_math(tmp_path: Path) -> None:
         Paper(id="a", title=r"VideoVista: 360$^\circ$ Horizons", authors=["Ann Lee"], year=2025),
         Paper(id="b", title=r"UniCode$^2$: Codebooks and $\mathbf{x}_{t+1}$", authors=["Bo Li"], year=2025),
         Paper(id="c", title=r"Hostile $\input{/etc/hostname}$ title", authors=["Cy Wu"], year=2025),
+        Paper(id="d", title="Vidi: Undated One"),  # two undated entries whose natbib labels clash
+        Paper(id="e", title="Vidi: Undated Two"),
     ]
     keys = cite_keys(papers)
     (tmp_path / "references.bib").write_text("\n".join(bib_entry(p, keys[p.id]) for p in papers))
@@ -294,6 +296,7 @@ def test_math_titles_compile_and_read_as_math(tmp_path: Path) -> None:
     text = subprocess.run(["pdftotext", "main.pdf", "-"], cwd=tmp_path, capture_output=True, text=True).stdout
     assert "◦" in text and "Horizons" in text and "UniCode" in text and "xt+1" in text  # set as math
     assert "\\input/etc/hostname" in text and "^" not in text  # shown as text, never run
+    assert "Undated One, n.d." in text and "n.d.." not in text
 
 
 # --- related work -----------------------------------------------------------------------------------

@@ -130,7 +130,10 @@ def bib_entry(paper: Paper, key: str) -> str:
     kind, where, venue = entry_kind(paper)
     if where and venue:
         fields.append((where, venue))
-    fields.append(("year", str(paper_year(paper) or "n.d.")))  # "no date": natbib styles want a year
+    # "no date": natbib styles want a year. Written without its final period, which the style adds
+    # itself: natbib's `\natexlab{a}` (two undated entries whose labels clash) comes between the
+    # year and that period, and "n.d." would then print "n.d.." in the list of references.
+    fields.append(("year", str(paper_year(paper) or "n.d")))
     if paper.arxiv_id and is_arxiv_id(paper.arxiv_id):
         fields += [("eprint", paper.arxiv_id), ("archivePrefix", "arXiv")]
         category = next((c for c in paper.categories if is_category(c)), None)

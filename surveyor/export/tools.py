@@ -69,7 +69,7 @@ def compile_survey(folder: Path) -> tuple[str, str]:
 
 
 CSL = Path(__file__).with_name("numeric.csl")  # numbered citations, as in the PDF
-_NO_DATE = re.compile(r"^ *year = \{n\.d\.\},?\n", re.MULTILINE)  # natbib's stand-in; CSL prints none
+_NO_DATE = re.compile(r"^ *year = \{n\.d\.?\},?\n", re.MULTILINE)  # natbib's stand-in; CSL prints none
 
 
 def pandoc_convert(folder: Path, fmt: str, out: Path, tex: str) -> None:
