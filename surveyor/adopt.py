@@ -137,17 +137,18 @@ def adopt(readme: Path, directory: Path | None = None, in_place: bool = False) -
     atomic_write_text(taxonomy_path, _HEADER + readme.name + "; edit freely.\n" + text)
     taxonomy = parse_taxonomy(tree, taxonomy_path)
     ws = Workspace(directory, Config())  # surveyor.toml is written last
-    ws.save_papers(listing.papers.values())
     decisions = []
     digest = taxonomy.hash
     for pid, mine in sorted(entries.items()):
         evidence = {ids[e.section.path]: f"listed under this section in {rel}:{e.start + 1}" for e in mine}
         decisions.append(human(pid, sorted(evidence), evidence, digest, "adopt"))
-    ws.save_decisions(decisions)
-    gitignore = directory / ".gitignore"
-    if not gitignore.exists():
-        atomic_write_text(gitignore, ".surveyor/\n")
-    atomic_write_text(directory / CONFIG_NAME, _config_text(title, rel, in_place, directory, readme))
+    with ws.lock("adopt"):
+        ws.save_papers(listing.papers.values())
+        ws.save_decisions(decisions)
+        gitignore = directory / ".gitignore"
+        if not gitignore.exists():
+            atomic_write_text(gitignore, ".surveyor/\n")
+        atomic_write_text(directory / CONFIG_NAME, _config_text(title, rel, in_place, directory, readme))
     kinds: dict[str, int] = defaultdict(int)
     for item in doc.items:
         kinds[item.kind] += 1

@@ -77,9 +77,12 @@ def _disk_full(exc: BaseException) -> bool:
 
 
 def _workspace(path: Path) -> Any:
+    """The workspace; a command that must wait for another writer says so on stderr."""
     from .store import Workspace
 
-    return Workspace(path)
+    ws = Workspace(path)
+    ws.notify = _err
+    return ws
 
 
 @contextmanager
@@ -682,6 +685,8 @@ def status(
         typer.echo(f"{key.replace('_', ' ')}: {info[key]}")
     for node, count in info["per_top_level_node"].items():
         typer.echo(f"  {node}: {count}")
+    for note in info["pending_decisions"]:
+        typer.echo(f"note: {note}")
     typer.echo(
         f"runs: {len(info['runs'])} shown, tokens {info['total_tokens']}, cost ${info['total_cost']:.4f}"
     )
@@ -783,30 +788,92 @@ def review(
     workspace: WorkspaceOpt = Path("."),
 ) -> None:
     """Walk the review queue: accept, change, skip, or mark out of scope; each answer is saved at once."""
-    from .review import decide, review_queue
+    from .review import review_queue
 
     ws = _workspace(workspace)
     queue = review_queue(ws)
     typer.echo(f"{len(queue)} papers to review" + (f" (showing {limit})" if len(queue) > limit else ""))
-    for item in queue[:limit]:
-        typer.echo(f"\n{item.paper.display_title}  [{item.paper.id}]  -- {item.why}")
-        if item.paper.abstract:
-            typer.echo("  " + item.paper.abstract[:400] + ("..." if len(item.paper.abstract) > 400 else ""))
-        for lab in item.record.labels:
-            typer.echo(f"  -> {lab.node} ({lab.confidence:.2f}): {lab.evidence[:120]}")
-        answer = typer.prompt("[a]ccept [c]hange [o]ut of scope [s]kip [q]uit", default="s").strip().lower()
-        if answer.startswith("q"):
+    shown = queue[:limit]
+    saved = 0
+    for number, item in enumerate(shown, 1):
+        try:
+            outcome = _review_one(ws, item, f"[{number}/{len(shown)}]", by)
+        except (EOFError, typer.Abort):
+            outcome = "quit"
+        if outcome == "quit":
             break
-        if answer.startswith("a"):
-            decide(ws, item.paper.id, [lab.node for lab in item.record.labels], by=by)
-        elif answer.startswith("o"):
-            decide(ws, item.paper.id, [], out_of_scope=True, by=by)
-        elif answer.startswith("c"):
-            nodes = typer.prompt("node ids (space-separated)").split()
-            try:
+        saved += outcome == "saved"
+    typer.echo(f"{saved} decisions saved to {ws.rel(ws.decisions_path)}")
+
+
+def _review_one(ws: Any, item: Any, counter: str, by: str | None) -> str:
+    """Show one queued paper and act on the answer: `saved`, `skipped` or `quit`."""
+    from .review import accepted_labels, decide, parse_answer
+
+    threshold = ws.config.classify.review_below
+    names = {n.id: n.name for n in ws.taxonomy.iter_nodes()}
+    typer.echo(f"\n{counter} {item.paper.display_title}  [{item.paper.id}]  -- {item.why}")
+    if item.paper.abstract:
+        typer.echo("  " + item.paper.abstract[:400] + ("..." if len(item.paper.abstract) > 400 else ""))
+    candidates = [lab.node for lab in item.record.labels]
+    for i, lab in enumerate(item.record.labels, 1):
+        name = names.get(lab.node, "not in the taxonomy")
+        typer.echo(f"  {i}. {lab.node} ({name}) {lab.confidence:.2f}: {lab.evidence[:120]}")
+    take = [lab.node for lab in accepted_labels(item.record, threshold) if lab.node in names]
+    if take:
+        typer.echo(
+            f"  accept files it under: {', '.join(take)} (the top label; others only if >= {threshold:g})"
+        )
+    while True:
+        action = parse_answer(typer.prompt("[a]ccept [c]hange [o]ut of scope [s]kip [q]uit"))
+        if action is None:
+            typer.echo("type a, c, o, s or q", err=True)
+        elif action == "accept" and not take:
+            typer.echo("nothing to accept: change or mark out of scope", err=True)
+        elif action in ("skip", "quit"):
+            return "skipped" if action == "skip" else "quit"
+        elif action == "accept":
+            decide(ws, item.paper.id, take, by=by)
+            return "saved"
+        elif action == "out of scope":
+            reason = _ask_line("reason it is out of scope")
+            decide(ws, item.paper.id, [], out_of_scope=True, reason=reason, by=by)
+            return "saved"
+        else:
+            nodes = _ask_nodes(ws.taxonomy, candidates)
+            if nodes:
                 decide(ws, item.paper.id, nodes, by=by)
-            except SurveyorError as exc:
-                typer.echo(f"not saved: {exc.message}", err=True)
+                return "saved"
+
+
+def _ask_line(question: str) -> str:
+    while True:
+        answer = typer.prompt(question, default="", show_default=False).strip()
+        if answer:
+            return answer
+        typer.echo("please type a few words", err=True)
+
+
+def _ask_nodes(taxonomy: Any, candidates: list[str]) -> list[str]:
+    """Node ids (or numbers of the candidates shown); `?` lists every node; empty goes back."""
+    from .review import parse_nodes
+
+    while True:
+        text = typer.prompt(
+            "node ids or numbers, space-separated (? lists all, empty goes back)",
+            default="",
+            show_default=False,
+        ).strip()
+        if not text:
+            return []
+        if text == "?":
+            for node in taxonomy.iter_nodes():
+                typer.echo(f"  {'  ' * (len(taxonomy.ancestors(node.id)) - 1)}{node.id}: {node.name}")
+            continue
+        nodes, problem = parse_nodes(text, taxonomy, candidates)
+        if problem is None:
+            return nodes
+        typer.echo(f"{problem}; type again", err=True)
 
 
 batch_app = typer.Typer(
@@ -899,6 +966,8 @@ def taxonomy_apply(
 
     ws = _workspace(workspace)
     report = apply_workspace(ws, patch if patch.is_absolute() else Path.cwd() / patch, force)
+    if report.again:
+        typer.echo(f"{patch.name} was applied already; its re-classification is finished now")
     for line in report.changes:
         typer.echo(line)
     typer.echo(

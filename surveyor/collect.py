@@ -27,7 +27,7 @@ from .models import Paper, Record
 from .sources.arxiv_api import Fetcher, to_paper
 from .sources.arxiv_calendar import unannounced_since
 from .sources.dedupe import PaperIndex, merge
-from .store import Workspace, read_jsonl, write_jsonl
+from .store import Workspace, jsonl_text, read_jsonl, write_jsonl, writes
 from .text import normalize_title, parse_arxiv_id
 
 logger = logging.getLogger(__name__)
@@ -139,6 +139,7 @@ def _window(q: ArxivQuery, state: FetchState | None, rule: SinceRule) -> Window:
     return since, None
 
 
+@writes("fetch")
 def fetch(
     ws: Workspace,
     queries: list[ArxivQuery],
@@ -185,6 +186,7 @@ def _show(at: date | datetime | None) -> str:
     return str(at) if at else "…"
 
 
+@writes("add")
 def add(ws: Workspace, refs: list[str], refresh: bool = False, client: Fetcher | None = None) -> FetchReport:
     """Fetch metadata for arXiv ids (or, with `refresh`, for every arXiv paper in the library)."""
     from .errors import SurveyorError
@@ -230,6 +232,7 @@ def _title_query(titles: list[str]) -> str:
     return " OR ".join(f'ti:"{c}"' for c in cleaned if c)
 
 
+@writes("resolve")
 def resolve(ws: Workspace, client: Fetcher | None = None, limit: int | None = None) -> list[Resolution]:
     """Find the arXiv id of papers that have only a title; fill in their metadata; log each decision."""
 
@@ -250,10 +253,10 @@ def resolve(ws: Workspace, client: Fetcher | None = None, limit: int | None = No
         found = [to_paper(r, "arxiv:resolve") for r in client.results(search)]
         for paper in batch:
             decided.append(_decide(index, paper, found, clock.stamp()))
-        save_index(ws, index)
         for r in decided:
             log[r.paper] = r
-        write_jsonl(ws.data_dir / "resolutions.jsonl", log.values(), key=lambda r: r.paper)
+        resolutions = jsonl_text(log.values(), key=lambda r: r.paper)
+        save_index(ws, index, extra={ws.data_dir / "resolutions.jsonl": resolutions})  # one step
     return decided
 
 
@@ -289,6 +292,7 @@ def _decide(index: PaperIndex, paper: Paper, found: list[Paper], when: str) -> R
     )
 
 
+@writes("resolve --undo")
 def unresolve(ws: Workspace, ref: str) -> Paper:
     """Undo a resolution: the paper goes back to how it was, and is not resolved again."""
     from .errors import SurveyorError
@@ -300,7 +304,12 @@ def unresolve(ws: Workspace, ref: str) -> Paper:
     papers = ws.load_papers()
     papers.pop(hit.arxiv_id or "", None)
     papers[hit.before.id] = hit.before
-    ws.save_papers(papers.values())
     log[hit.paper] = hit.model_copy(update={"rule": "undone", "arxiv_id": None})
-    write_jsonl(ws.data_dir / "resolutions.jsonl", log.values(), key=lambda r: r.paper)
+    ws.commit(
+        {
+            ws.papers_path: jsonl_text(papers.values(), key=lambda p: p.id),
+            ws.data_dir / "resolutions.jsonl": jsonl_text(log.values(), key=lambda r: r.paper),
+        },
+        "resolve --undo",
+    )
     return hit.before

@@ -77,6 +77,7 @@ class ClassifyConfig(_Section):
     backend: str = "offline"
     min_confidence: float = Field(default=0.0, ge=0.0, le=1.0)
     review_below: float = Field(default=0.4, ge=0.0, le=1.0)  # labels less sure than this need review
+    checkpoint_every: int = Field(default=500, ge=1)  # verdicts between rewrites of data/labels.jsonl
 
 
 class Price(_Section):
@@ -228,6 +229,27 @@ def env_now(env: dict[str, str] | None = None) -> datetime | None:
             f"SURVEYOR_NOW={value!r} is not an ISO date or date-time",
             "use e.g. SURVEYOR_NOW=2026-11-22T06:00:00Z, or unset it for the real clock",
         ) from exc
+
+
+LOCK_WAIT = 600.0  # seconds a writing command waits for another one on the same workspace
+
+
+def env_lock_wait(env: dict[str, str] | None = None) -> float:
+    """How long a writing command waits for the one holding the workspace (`SURVEYOR_LOCK_WAIT`,
+    seconds; 0: stop at once with a message)."""
+    env = dict(os.environ) if env is None else env
+    value = env.get("SURVEYOR_LOCK_WAIT", "").strip()
+    if not value:
+        return LOCK_WAIT
+    try:
+        wait = float(value)
+    except ValueError:
+        wait = -1.0
+    if not wait >= 0:
+        raise ConfigError(
+            f"SURVEYOR_LOCK_WAIT={value!r} is not a number of seconds", "use e.g. SURVEYOR_LOCK_WAIT=60"
+        )
+    return wait
 
 
 def env_config(env: dict[str, str] | None = None) -> Config:

@@ -23,6 +23,7 @@ history predicts). Delete what you reject.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections import Counter, defaultdict
@@ -34,10 +35,11 @@ from typing import Any
 import numpy as np
 import yaml
 
+from . import decisions
 from .config import LLMConfig
 from .errors import InputError
 from .models import Classification, Paper
-from .store import Cache, Workspace, atomic_write_text, read_jsonl, write_jsonl
+from .store import Cache, Workspace, jsonl_text, read_jsonl, writes
 from .taxonomy import Taxonomy, load_taxonomy, load_yaml, parse_taxonomy, yaml_problem
 from .text import slug
 
@@ -805,28 +807,81 @@ class ApplyReport:
     kept: int
     human_moved: int  # human labels on merged nodes, moved with their papers
     reverse: Path
+    again: bool = False  # the patch had been applied already (a rerun after a kill finishes it)
 
 
+@writes("taxonomy apply")
 def apply_workspace(ws: Workspace, patch_path: Path, force: bool = False) -> ApplyReport:
     """Apply a patch file: new taxonomy written (the old one kept in data/taxonomy-versions/), machine
     labels the patch touches re-classified, the others carried over, human labels kept (a label on a
-    merged node moves with its papers), the reverse patch written beside the patch."""
+    merged node moves with its papers), the reverse patch written beside the patch.
+
+    Every file changes in one step (`Workspace.commit`): a kill leaves either nothing or a change the
+    next command finishes. Run again after a kill, the same patch finishes the re-classification."""
     from .classify.runner import classify_workspace
 
+    text, patch = _read_patch(patch_path)
+    old = ws.taxonomy
+    log = read_jsonl_dicts(ws.data_dir / LOG)
+    done = _applied_entry(log, patch, text, patch_path.name, old.hash)
+    again = done is not None
+    if done is None:
+        if patch.get("base") not in (None, old.hash) and not force:
+            raise InputError(
+                f"{patch_path} was made for taxonomy {patch.get('base')}, the workspace has {old.hash}",
+                "run `surveyor taxonomy suggest` again, or --force",
+            )
+        done = _commit_patch(ws, patch, text, patch_path)
+    report = classify_workspace(Workspace(ws.root), command="taxonomy apply")
+    before = load_taxonomy(ws.data_dir / VERSIONS / f"{done['from']}.yaml")
+    return ApplyReport(
+        done["from"],
+        done["to"],
+        diff(before, Workspace(ws.root).taxonomy, done["mapping"]),
+        report.classified,
+        done.get("kept", 0),
+        done.get("human_moved", 0),
+        patch_path.with_name(patch_path.stem + ".reverse.yaml"),
+        again,
+    )
+
+
+def _read_patch(patch_path: Path) -> tuple[str, dict[str, Any]]:
     try:
-        patch = load_yaml(patch_path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        why = yaml_problem(exc) if isinstance(exc, yaml.YAMLError) else exc.strerror or str(exc)
-        hint = "check the path and the YAML"
-        raise InputError(f"{patch_path}: cannot read the patch: {why}", hint) from exc
+        text = patch_path.read_text(encoding="utf-8")
+        patch = load_yaml(text) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        if isinstance(exc, yaml.YAMLError):
+            why = yaml_problem(exc)
+        else:
+            why = getattr(exc, "strerror", None) or str(exc)
+        raise InputError(
+            f"{patch_path}: cannot read the patch: {why}", "check the path and the YAML"
+        ) from exc
     if not isinstance(patch, dict):
         raise InputError(f"{patch_path}: not a patch (a mapping with `proposals`)", "check the file")
+    return text, patch
+
+
+def _patch_sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _applied_entry(
+    log: list[dict[str, Any]], patch: dict[str, Any], text: str, name: str, current: str
+) -> dict[str, Any] | None:
+    """The log entry of this very patch when it is the last one applied (a rerun after a kill)."""
+    if not log or log[-1].get("to") != current:
+        return None
+    last = log[-1]
+    if "patch_sha" in last:
+        return last if last["patch_sha"] == _patch_sha(text) else None
+    return last if last.get("patch") == name and patch.get("base") in (None, last.get("from")) else None
+
+
+def _commit_patch(ws: Workspace, patch: dict[str, Any], text: str, patch_path: Path) -> dict[str, Any]:
+    """Work out every file the patch changes and write them as one step; return the log entry."""
     old = ws.taxonomy
-    if patch.get("base") not in (None, old.hash) and not force:
-        raise InputError(
-            f"{patch_path} was made for taxonomy {patch.get('base')}, the workspace has {old.hash}",
-            "run `surveyor taxonomy suggest` again, or --force",
-        )
     tax_path = ws.root / ws.config.taxonomy
     old_text = tax_path.read_text(encoding="utf-8")
     try:
@@ -838,57 +893,101 @@ def apply_workspace(ws: Workspace, patch_path: Path, force: bool = False) -> App
         ) from exc
     new_text = yaml.safe_dump(applied.raw, sort_keys=False, allow_unicode=True, width=100)
     new = parse_taxonomy(yaml.safe_load(new_text), tax_path)
-    versions = ws.data_dir / VERSIONS
-    atomic_write_text(versions / f"{old.hash}.yaml", old_text)
-    atomic_write_text(tax_path, new_text)
-    reverse_path = patch_path.with_name(patch_path.stem + ".reverse.yaml")
-    applied.reverse["base"] = new.hash
-    atomic_write_text(reverse_path, yaml.safe_dump(applied.reverse, sort_keys=False, allow_unicode=True))
-    log = read_jsonl_dicts(ws.data_dir / LOG)
-    log.append({"from": old.hash, "to": new.hash, "mapping": applied.mapping, "patch": patch_path.name})
-    atomic_write_text(ws.data_dir / LOG, "".join(json.dumps(e, sort_keys=True) + "\n" for e in log))
-
-    ws = Workspace(ws.root)
-    human = ws.load_decisions()
-    moved = 0
-    for pid, rec in human.items():
-        nodes = [applied.mapping.get(lab.node, lab.node) for lab in rec.labels]
-        if any(n != lab.node for n, lab in zip(nodes, rec.labels, strict=True)):
-            labels = [
-                lab.model_copy(update={"node": n}) for n, lab in zip(nodes, rec.labels, strict=True) if n
-            ]
-            human[pid] = rec.model_copy(update={"labels": labels})
-            moved += 1
-    ws.save_decisions(human.values())
+    mapping = _follow(applied.mapping)
+    lines = ws.decision_lines()
+    moved = move_decisions(decisions.by_paper(lines), mapping, str(patch_path))
     machine = ws.load_labels()
-    # the machine labels of the version being replaced, so a patch that returns to it restores them
-    write_jsonl(versions / f"{old.hash}.labels.jsonl", machine.values(), key=lambda c: c.paper)
+    versions = ws.data_dir / VERSIONS
     archived = {c.paper: c for c in read_jsonl(versions / f"{new.hash}.labels.jsonl", Classification)}
-    touched = applied.affected_nodes | set(applied.mapping)
-    keep, redo = {}, 0
-    for pid, rec in machine.items():
-        if pid in archived:  # back to a version we hold labels for: those labels, as they were
-            keep[pid] = archived[pid]
+    keep = carry_labels(machine, archived, applied, old.hash, new.hash)
+    applied.reverse["base"] = new.hash
+    entry = {
+        "from": old.hash,
+        "to": new.hash,
+        "mapping": applied.mapping,
+        "patch": patch_path.name,
+        "patch_sha": _patch_sha(text),
+        "kept": len(keep),
+        "human_moved": len(moved),
+    }
+    log = [*read_jsonl_dicts(ws.data_dir / LOG), entry]
+    ws.commit(
+        {
+            versions / f"{old.hash}.yaml": old_text,
+            # the machine labels of the version being replaced, so a patch returning to it restores them
+            versions / f"{old.hash}.labels.jsonl": jsonl_text(machine.values(), key=lambda c: c.paper),
+            tax_path: new_text,
+            ws.decisions_path: decisions.edit(lines, dict(moved)).decode("utf-8"),
+            ws.labels_path: jsonl_text(keep.values(), key=lambda c: c.paper),
+            ws.labels_journal.path: None,  # its records are in `machine`, hence in `keep` or redone
+            patch_path.with_name(patch_path.stem + ".reverse.yaml"): yaml.safe_dump(
+                applied.reverse, sort_keys=False, allow_unicode=True
+            ),
+            ws.data_dir / LOG: "".join(json.dumps(e, sort_keys=True) + "\n" for e in log),
+        },
+        "taxonomy apply",
+    )
+    return entry
+
+
+def _follow(mapping: dict[str, str]) -> dict[str, str]:
+    """Removed node -> where its papers end up, through merges into nodes merged later ("": nowhere)."""
+    out = {}
+    for node in mapping:
+        target, seen = mapping[node], {node}
+        while target in mapping and target not in seen:
+            seen.add(target)
+            target = mapping[target]
+        out[node] = target
+    return out
+
+
+def move_decisions(
+    human: dict[str, Classification], mapping: dict[str, str], where: str
+) -> dict[str, Classification]:
+    """The human decisions a patch changes, with their labels moved to where merged nodes went. A
+    patch that would drop a human label (its node removed with nowhere to go) is refused."""
+    lost = sorted(pid for pid, rec in human.items() if any(mapping.get(lab.node) == "" for lab in rec.labels))
+    if lost:
+        raise InputError(
+            f"{where} removes nodes that hold human decisions with nowhere to move them: "
+            + ", ".join(lost[:10])
+            + (f" and {len(lost) - 10} more" if len(lost) > 10 else ""),
+            "give those merges an `into`, or label those papers elsewhere first (`surveyor label`)",
+        )
+    out = {}
+    for pid, rec in human.items():
+        if not any(lab.node in mapping for lab in rec.labels):
             continue
-        if (
+        labels: dict[str, Any] = {}
+        for lab in rec.labels:
+            node = mapping.get(lab.node, lab.node)
+            labels.setdefault(node, lab.model_copy(update={"node": node}))
+        out[pid] = rec.model_copy(update={"labels": list(labels.values())})
+    return out
+
+
+def carry_labels(
+    machine: dict[str, Classification],
+    archived: dict[str, Classification],
+    applied: Applied,
+    old_hash: str,
+    new_hash: str,
+) -> dict[str, Classification]:
+    """The machine labels that stay valid under the new taxonomy (re-stamped with it); the others
+    are left out, to be re-classified. Back to a version we hold labels for: those, as they were."""
+    touched = applied.affected_nodes | set(applied.mapping)
+    keep = {}
+    for pid, rec in machine.items():
+        if pid in archived:
+            keep[pid] = archived[pid]
+        elif not (
             pid in applied.members
             or any(lab.node in touched for lab in rec.labels)
-            or rec.taxonomy_hash != old.hash
+            or rec.taxonomy_hash != old_hash
         ):
-            redo += 1
-            continue
-        keep[pid] = rec.model_copy(update={"taxonomy_hash": new.hash})
-    ws.save_labels(keep.values())
-    report = classify_workspace(Workspace(ws.root), command="taxonomy apply")
-    return ApplyReport(
-        old.hash,
-        new.hash,
-        diff(old, new, applied.mapping),
-        report.classified,
-        len(keep),
-        moved,
-        reverse_path,
-    )
+            keep[pid] = rec.model_copy(update={"taxonomy_hash": new_hash})
+    return keep
 
 
 def read_jsonl_dicts(path: Path) -> list[dict[str, Any]]:

@@ -7,12 +7,14 @@ record and the paper before it), `data/distinct.jsonl` (pairs a human said are d
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, ConfigDict
 
 from .errors import SurveyorError
 from .models import Paper
 from .sources.dedupe import Merge, PaperIndex, merge
-from .store import Workspace, read_jsonl, write_jsonl
+from .store import Workspace, atomic_write_text, dump_line, jsonl_text, read_jsonl, writes
 
 
 class Distinct(BaseModel):
@@ -23,11 +25,11 @@ class Distinct(BaseModel):
     b: str
 
 
-def _merges_path(ws: Workspace):  # type: ignore[no-untyped-def]
+def _merges_path(ws: Workspace) -> Path:
     return ws.data_dir / "merges.jsonl"
 
 
-def _distinct_path(ws: Workspace):  # type: ignore[no-untyped-def]
+def _distinct_path(ws: Workspace) -> Path:
     return ws.data_dir / "distinct.jsonl"
 
 
@@ -42,21 +44,30 @@ def open_index(ws: Workspace) -> PaperIndex:
     return PaperIndex(ws.load_papers(), pairs)
 
 
-def save_index(ws: Workspace, index: PaperIndex) -> None:
-    """Write the papers, then append the new merges to the log."""
-    ws.save_papers(index.papers.values())
+def _merge_key(m: Merge) -> tuple[str, str, tuple[str, int, str]]:
+    return (m.into, m.absorbed, m.record.sources[0].sort_key() if m.record.sources else ("", 0, ""))
+
+
+def _log_text(log: list[Merge]) -> str:
+    """The merge log, sorted, each merge once (a merge made again after a kill is the same merge)."""
+    unique = {dump_line(m): m for m in log}
+    return jsonl_text(unique.values(), key=_merge_key)
+
+
+def save_index(ws: Workspace, index: PaperIndex, extra: dict[Path, str] | None = None) -> None:
+    """Append the new merges to the log, then write the papers: a kill between the two leaves a
+    logged merge the next import makes (and logs) again, never a merge missing from the log. With
+    `extra` (other files that change with the papers), everything is written as one step."""
+    files: dict[Path, str | None] = {}
     if index.merges:
-        log = load_merges(ws) + index.merges
-        write_jsonl(
-            _merges_path(ws),
-            log,
-            key=lambda m: (
-                m.into,
-                m.absorbed,
-                m.record.sources[0].sort_key() if m.record.sources else ("", 0, ""),
-            ),
-        )
-        index.merges = []
+        files[_merges_path(ws)] = _log_text(load_merges(ws) + index.merges)
+    files[ws.papers_path] = jsonl_text(index.papers.values(), key=lambda p: p.id)
+    if extra:
+        ws.commit({**files, **extra}, "resolve")
+    else:
+        for path, text in files.items():
+            atomic_write_text(path, text or "")
+    index.merges = []
 
 
 def duplicates(ws: Workspace) -> list[Merge]:
@@ -70,6 +81,7 @@ def duplicates(ws: Workspace) -> list[Merge]:
     ]
 
 
+@writes("unmerge")
 def unmerge(ws: Workspace, paper_id: str, absorbed: str) -> tuple[Paper, Paper]:
     """Split `absorbed` back out of `paper_id`: the paper is rebuilt from how it was before that merge
     plus every later merge; both ids are marked distinct so no import merges them again."""
@@ -95,8 +107,13 @@ def unmerge(ws: Workspace, paper_id: str, absorbed: str) -> tuple[Paper, Paper]:
     del papers[target]
     papers[rebuilt.id] = rebuilt.model_copy(update={"aliases": sorted(set(rebuilt.aliases) - {restored.id})})
     papers[restored.id] = restored
-    ws.save_papers(papers.values())
-    write_jsonl(_merges_path(ws), [m for m in log if m is not undone], key=lambda m: (m.into, m.absorbed))
     pairs = [*read_jsonl(_distinct_path(ws), Distinct), Distinct(a=rebuilt.id, b=restored.id)]
-    write_jsonl(_distinct_path(ws), pairs, key=lambda d: (d.a, d.b))
+    ws.commit(  # papers, merge log and distinct pairs change together, or not at all
+        {
+            ws.papers_path: jsonl_text(papers.values(), key=lambda p: p.id),
+            _merges_path(ws): _log_text([m for m in log if m is not undone]),
+            _distinct_path(ws): jsonl_text(pairs, key=lambda d: (d.a, d.b)),
+        },
+        "unmerge",
+    )
     return rebuilt, restored

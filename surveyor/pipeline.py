@@ -27,7 +27,7 @@ from .models import Classification, Paper
 from .sources import parse_file
 from .sources.base import Skip
 from .sources.snapshot import Filters
-from .store import Workspace, atomic_write_bytes, atomic_write_text, effective_labels
+from .store import Workspace, atomic_write_bytes, atomic_write_text, effective_labels, writes
 
 if TYPE_CHECKING:
     from .draft import DraftReport
@@ -45,6 +45,7 @@ class ImportReport:
     skipped: list[Skip] = field(default_factory=list)
 
 
+@writes("import")
 def import_paths(
     ws: Workspace, paths: list[Path], fmt: str | None = None, filters: Filters | None = None
 ) -> list[ImportReport]:
@@ -88,7 +89,7 @@ class Library:
 def load_library(ws: Workspace) -> Library:
     """Papers plus labels, human decisions over machine labels, filed under current ids."""
     papers = ws.load_papers()
-    labels = effective_labels(rekey(ws.load_labels(), papers), rekey(ws.load_decisions(), papers))
+    labels = effective_labels(rekey(ws.load_labels(), papers), ws.decisions_for(papers)[0])
     return Library(papers, labels)
 
 
@@ -221,6 +222,7 @@ EXPORTERS: dict[str, Callable[[Workspace, Library], Written]] = {
 ALL = ("awesome", "survey", "graph")  # bib is part of survey
 
 
+@writes("export")
 def export(
     ws: Workspace, what: str = "all", arxiv: bool = False, to: Sequence[str] = (), force: bool = False
 ) -> Written:
@@ -228,7 +230,14 @@ def export(
     `main.bbl` arXiv needs beside `main.tex` (kept current on later exports where TeX is installed,
     once it exists or when `[export] arxiv` is set); `to` converts it with pandoc (docx, html, md) to
     `survey.<format>`; `force` lets the Awesome export replace a README that has no markers."""
-    from .export.tools import PANDOC_FORMATS, compile_survey, pandoc_convert
+    from .export.tools import (
+        PANDOC_FORMATS,
+        bbl_is_current,
+        compile_survey,
+        pandoc_convert,
+        stamped_bbl,
+        survey_digest,
+    )
 
     for fmt in to:
         if fmt not in PANDOC_FORMATS:
@@ -247,12 +256,12 @@ def export(
     folder = ws.output_dir / "survey"
     bbl = folder / "main.bbl"
     have_tex = bool(shutil.which("pdflatex") and shutil.which("bibtex"))
-    survey_changed = any(changed for path, changed in written if path.parent == folder)
-    if arxiv or (
-        have_tex and (ws.config.export.arxiv or bbl.exists()) and (survey_changed or not bbl.exists())
-    ):
+    wanted = arxiv or (have_tex and (ws.config.export.arxiv or bbl.exists()))
+    if wanted and not bbl_is_current(folder):  # the stamp in main.bbl says what it was built from
         text, _log = compile_survey(folder)
-        written.append((bbl, atomic_write_text(bbl, text)))
+        written.append((bbl, atomic_write_text(bbl, stamped_bbl(text, survey_digest(folder)))))
+    elif wanted:
+        written.append((bbl, False))
     tex = survey_texts(ws, lib, pandoc=True)[0] if to else ""
     for fmt in to:
         out = folder / f"survey.{fmt}"
@@ -261,6 +270,7 @@ def export(
     return written
 
 
+@writes("draft")
 def draft(ws: Workspace, node: str | None = None, backend: str = "offline") -> tuple[DraftReport, Written]:
     """Draft the related work of every node with papers (or of one node and the nodes below it),
     check it, and write survey/related-work.tex and survey/related-work.md beside the survey (which
@@ -314,6 +324,7 @@ class BuildReport:
     enrich: EnrichReport | None = None  # with `[enrich] auto`: what enriching the added papers did
 
 
+@writes("build")
 def build(ws: Workspace, progress: Progress | None = None) -> BuildReport:
     """Import the configured files, fetch the configured arXiv queries, enrich the papers added (only
     with `[enrich] auto`: by default a build asks no metadata service), classify what is new, export."""
@@ -333,7 +344,7 @@ def status(ws: Workspace) -> dict[str, Any]:
     """Counts that say where the workspace stands, as plain data."""
     papers = ws.load_papers()
     machine = rekey(ws.load_labels(), papers)
-    human = rekey(ws.load_decisions(), papers)
+    human, pending = ws.decisions_for(papers)
     labels = effective_labels(machine, human)
     taxonomy = ws.taxonomy
     per_top: Counter[str] = Counter()
@@ -351,6 +362,7 @@ def status(ws: Workspace) -> dict[str, Any]:
         "without_text": sum(1 for p in papers.values() if not p.has_text),
         "without_arxiv_id": sum(1 for p in papers.values() if not p.arxiv_id),
         "human_decisions": sum(1 for pid in human if pid in papers),
+        "pending_decisions": ws.pending_notes(pending),  # decisions waiting for their paper
         "machine_labels": len(current),
         "stale_labels": sum(1 for r in current if r.taxonomy_hash != taxonomy.hash),
         "failed": sum(1 for r in current if r.status == "failed"),

@@ -15,6 +15,7 @@ from .classify.runner import rekey
 from .errors import SurveyorError
 from .models import Classification, Label, Paper
 from .store import Workspace
+from .taxonomy import Taxonomy
 from .text import parse_arxiv_id
 
 
@@ -44,7 +45,7 @@ def review_queue(ws: Workspace) -> list[QueueItem]:
     """Unsure, ungrounded or failed machine labels without a human decision, least sure first."""
     papers = ws.load_papers()
     labels = rekey(ws.load_labels(), papers)
-    decided = set(rekey(ws.load_decisions(), papers))
+    decided = set(ws.decisions_for(papers)[0])
     cutoff = ws.config.classify.review_below
     items = []
     for pid, rec in labels.items():
@@ -79,7 +80,9 @@ def decide(
     reason: str | None = None,
     by: str | None = None,
 ) -> Classification:
-    """Record a human decision for one paper (labels, or out of scope) and return it."""
+    """Record a human decision for one paper (labels, or out of scope) and return it. Only that
+    paper's line of data/decisions.jsonl changes (a line filed under one of its former ids is
+    replaced by it); the write lock is held from reading the file to writing it."""
     taxonomy = ws.taxonomy
     unknown = [n for n in nodes if n not in taxonomy]
     if unknown:
@@ -87,19 +90,59 @@ def decide(
         raise SurveyorError(f"`{unknown[0]}` is not a node of the taxonomy", f"node ids: {known}")
     if not nodes and not out_of_scope:
         raise SurveyorError("give at least one node id, or --out-of-scope")
-    paper = find_paper(ws.load_papers(), ref)
-    record = Classification(
-        paper=paper.id,
-        backend="human",
-        model=by or os.environ.get("USER") or "human",
-        taxonomy_hash=taxonomy.hash,
-        run_id="manual",
-        time=clock.stamp(),
-        labels=[Label(node=n, confidence=1.0) for n in dict.fromkeys(nodes)],
-        out_of_scope=out_of_scope,
-        reason=(reason or "marked out of scope by a human") if out_of_scope else None,
-    )
-    decisions = ws.load_decisions()
-    decisions[paper.id] = record
-    ws.save_decisions(decisions.values())
+    with ws.lock("label"):
+        paper = find_paper(ws.load_papers(), ref)
+        record = Classification(
+            paper=paper.id,
+            backend="human",
+            model=by or os.environ.get("USER") or "human",
+            taxonomy_hash=taxonomy.hash,
+            run_id="manual",
+            time=clock.stamp(),
+            labels=[Label(node=n, confidence=1.0) for n in dict.fromkeys(nodes)],
+            out_of_scope=out_of_scope,
+            reason=(reason or "marked out of scope by a human") if out_of_scope else None,
+        )
+        former = {alias: None for alias in paper.aliases if alias in ws.load_decisions()}
+        ws.edit_decisions({**former, paper.id: record})
     return record
+
+
+def accepted_labels(rec: Classification, threshold: float) -> list[Label]:
+    """The labels a person accepting a machine verdict takes: the most confident one, and the others
+    only when at least `threshold` sure."""
+    if not rec.labels:
+        return []
+    ranked = sorted(rec.labels, key=lambda lab: -lab.confidence)
+    return [ranked[0], *(lab for lab in ranked[1:] if lab.confidence >= threshold)]
+
+
+ANSWERS = {"a": "accept", "c": "change", "o": "out of scope", "s": "skip", "q": "quit"}
+
+
+def parse_answer(text: str) -> str | None:
+    """The review action a typed answer names (`a`, `accept`, ...), or None: ask again."""
+    word = text.strip().lower()
+    for key, action in ANSWERS.items():
+        if word in (key, action, action.replace(" ", "-"), action.split()[0]):
+            return action
+    return None
+
+
+def parse_nodes(text: str, taxonomy: Taxonomy, candidates: list[str]) -> tuple[list[str], str | None]:
+    """Node ids from a typed answer (ids, or numbers of the candidates shown), or the problem with it."""
+    import difflib
+
+    ids = {n.id for n in taxonomy.iter_nodes()}
+    nodes = []
+    for word in text.replace(",", " ").split():
+        if word.isdigit() and 1 <= int(word) <= len(candidates):
+            nodes.append(candidates[int(word) - 1])
+        elif word in ids:
+            nodes.append(word)
+        else:
+            close = difflib.get_close_matches(word, sorted(ids), n=3)
+            return [], f"`{word}` is not a node" + (f"; did you mean {', '.join(close)}?" if close else "")
+    if not nodes:
+        return [], "give at least one node id"
+    return list(dict.fromkeys(nodes)), None

@@ -5,30 +5,37 @@ Files of record (one JSON object a line, sorted by key, written atomically via t
   data/labels.jsonl     Classification from machine backends, by paper id
   data/decisions.jsonl  Classification from humans (backend "human"), by paper id; they always win
   data/runs.jsonl       Run log, by start time
-Rebuildable: `.surveyor/cache.sqlite` (response cache), `.surveyor/journal-*.jsonl` (records
-written since the last checkpoint: replayed on the next start, so a killed run loses at most
-the paper in flight).
+In `.surveyor/`: `cache.sqlite` (response cache, rebuildable); `journal-labels.jsonl` (the labels
+written since the last checkpoint: read with the sorted file, folded into it by the next checkpoint,
+so a killed run loses at most the paper in flight); `lock` and `commit.json` (one writer at a time,
+multi-file changes a kill cannot leave half done: surveyor/locking.py). Human decisions are read and
+edited by surveyor/decisions.py.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .config import Config, load_config
+from . import decisions
+from .config import Config, env_lock_wait, load_config
 from .errors import WorkspaceError, where
+from .locking import commit, workspace_lock
 from .models import Classification, Paper, Run
 from .taxonomy import Taxonomy, load_taxonomy
 
 M = TypeVar("M", bound=BaseModel)
+F = TypeVar("F", bound=Callable[..., Any])
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
@@ -64,96 +71,88 @@ def atomic_write_bytes(path: Path, data: bytes) -> bool:
     return True
 
 
+def jsonl_text(records: Iterable[M], key: Callable[[M], object]) -> str:
+    """Records sorted by `key`, one canonical JSON line each."""
+    lines = [dump_line(r) for r in sorted(records, key=key)]  # type: ignore[arg-type]
+    return "".join(line + "\n" for line in lines)
+
+
 def write_jsonl(path: Path, records: Iterable[M], key: Callable[[M], object]) -> bool:
     """Write records sorted by `key`, one a line, atomically; return whether the file changed."""
-    lines = [dump_line(r) for r in sorted(records, key=key)]  # type: ignore[arg-type]
-    return atomic_write_text(path, "".join(line + "\n" for line in lines))
+    return atomic_write_text(path, jsonl_text(records, key))
 
 
-def read_jsonl(
-    path: Path, model: type[M], fill: Callable[[dict[str, Any]], dict[str, Any]] | None = None
-) -> list[M]:
-    """Read a JSONL file of `model` records; a bad line is an error naming the file and line.
-    `fill` completes a record written by hand before it is validated."""
+def read_jsonl(path: Path, model: type[M]) -> list[M]:
+    """Read a JSONL file of `model` records; a bad line (not UTF-8, not JSON, not a record) is an
+    error naming the file and line."""
     if not path.is_file():
         return []
     records: list[M] = []
-    with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                if fill is None:
-                    records.append(model.model_validate_json(line))
-                    continue
-                try:
-                    raw = json.loads(line)
-                except ValueError as exc:
-                    raise WorkspaceError(
-                        f"{where(path, number)}: not a JSON object: {exc}",
-                        "each line is one JSON object, e.g. "
-                        '{"paper": "2401.12345", "labels": [{"node": "watch-fine"}]}',
-                    ) from exc
-                records.append(model.model_validate(fill(raw) if isinstance(raw, dict) else raw))
-            except ValidationError as exc:
-                err = exc.errors()[0]
-                loc = ".".join(str(p) for p in err["loc"])
-                raise WorkspaceError(
-                    f"{where(path, number)}: bad {model.__name__} record: {loc}: {err['msg']}",
-                    "fix or remove that line (the file is plain text; git shows what changed)",
-                ) from exc
+    for number, raw in enumerate(path.read_bytes().splitlines(), 1):
+        if not raw.strip():
+            continue
+        try:
+            records.append(model.model_validate_json(raw.decode("utf-8")))
+        except UnicodeDecodeError as exc:
+            raise WorkspaceError(
+                f"{where(path, number)}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at column "
+                f"{exc.start + 1})",
+                "retype that line or re-save the file as UTF-8 (git shows what changed)",
+            ) from exc
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = ".".join(str(p) for p in err["loc"])
+            raise WorkspaceError(
+                f"{where(path, number)}: bad {model.__name__} record: {loc}: {err['msg']}",
+                "fix or remove that line (the file is plain text; git shows what changed)",
+            ) from exc
     return records
 
 
-def _hand_edit(raw: dict[str, Any]) -> dict[str, Any]:
-    """A decision line as a person writes it in a pull request — `{"paper": ID, "labels":
-    [{"node": NODE}]}` or `{"paper": ID, "out_of_scope": true, "reason": "..."}` — completed into a
-    full record (human, sure, marked as hand-edited)."""
-    out = {
-        "backend": "human",
-        "model": "hand-edited",
-        "taxonomy_hash": "",
-        "run_id": "hand-edit",
-        "time": "",
-        **raw,
-    }
-    out["labels"] = [
-        {"confidence": 1.0, "evidence": "", **lab} if isinstance(lab, dict) else lab
-        for lab in out.get("labels") or []
-    ]
-    if out.get("out_of_scope") and not out.get("reason"):
-        out["reason"] = "marked out of scope by hand"
-    return out
+_journals: dict[Path, Journal] = {}
+_journals_guard = threading.Lock()
 
 
 class Journal:
-    """Append-only log of records not yet checkpointed into their sorted file."""
+    """Append-only log of records not yet checkpointed into their sorted file. One per workspace
+    and file: the run appends to it, a checkpoint empties that same file."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._fh: IO[str] | None = None
+        self._fh: IO[bytes] | None = None
 
     def append(self, record: BaseModel) -> None:
         """Append one record and flush it to the OS, so killing the process keeps it."""
         if self._fh is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = self.path.open("a", encoding="utf-8")
-        self._fh.write(dump_line(record) + "\n")
+            self._fh = self.path.open("ab")
+            if self._fh.tell() > 0 and not self._ends_with_newline():
+                self._fh.write(b"\n")  # a line a kill cut short stays apart from the next record
+        self._fh.write((dump_line(record) + "\n").encode("utf-8"))
         self._fh.flush()
 
+    def _ends_with_newline(self) -> bool:
+        with self.path.open("rb") as fh:
+            fh.seek(-1, os.SEEK_END)
+            return fh.read(1) == b"\n"
+
     def replay(self, model: type[M]) -> list[M]:
-        """Records in the journal, skipping a final line cut short by a kill."""
+        """Records in the journal, skipping a line cut short by a kill."""
         if not self.path.is_file():
             return []
         out: list[M] = []
-        for line in self.path.read_text(encoding="utf-8").splitlines():
+        for line in self.path.read_bytes().splitlines():
             with contextlib.suppress(ValidationError, ValueError):
                 out.append(model.model_validate_json(line))
         return out
 
     def clear(self) -> None:
-        """Forget the journal once its records are in the sorted file."""
-        self.close()
+        """Empty the journal once its records are in the sorted file: the open file is truncated in
+        place (the run goes on appending to it); a closed one is removed."""
+        if self._fh is not None:
+            self._fh.flush()
+            self._fh.truncate(0)
+            return
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
 
@@ -215,6 +214,9 @@ class Workspace:
         self.root = root.resolve()
         self.config = config or load_config(self.root)
         self._taxonomy: Taxonomy | None = None
+        self._taxonomy_version: object = None
+        self.lock_wait = env_lock_wait()  # seconds a writer waits for another to finish
+        self.notify: Callable[[str], None] | None = None  # told when a writer has to wait
 
     data_dir = property(lambda self: self.root / "data")
     state_dir = property(lambda self: self.root / ".surveyor")
@@ -222,7 +224,24 @@ class Workspace:
     labels_path = property(lambda self: self.data_dir / "labels.jsonl")
     decisions_path = property(lambda self: self.data_dir / "decisions.jsonl")
     runs_path = property(lambda self: self.data_dir / "runs.jsonl")
-    labels_journal = property(lambda self: Journal(self.state_dir / "journal-labels.jsonl"))
+
+    @property
+    def labels_journal(self) -> Journal:
+        """The labels journal: one object per file in the process, so the run appending to it and
+        the checkpoint emptying it work on the same file."""
+        path = (self.state_dir / "journal-labels.jsonl").resolve()
+        with _journals_guard:
+            return _journals.setdefault(path, Journal(path))
+
+    def lock(self, command: str) -> contextlib.AbstractContextManager[None]:
+        """Hold the workspace's write lock for a block (re-entrant; see surveyor/locking.py); a
+        multi-file change a killed command left is finished first."""
+        return workspace_lock(self.state_dir, command, self.lock_wait, self.notify, atomic_write_bytes)
+
+    def commit(self, files: dict[Path, str | None], what: str) -> None:
+        """Write several files (None: delete) as one step that a kill cannot leave half done."""
+        with self.lock(what):
+            commit(self.state_dir, self.root, files, atomic_write_bytes, what)
 
     @property
     def output_dir(self) -> Path:
@@ -231,9 +250,16 @@ class Workspace:
 
     @property
     def taxonomy(self) -> Taxonomy:
-        """The taxonomy surveyor.toml names (loaded once)."""
-        if self._taxonomy is None:
-            self._taxonomy = load_taxonomy(self.root / self.config.taxonomy)
+        """The taxonomy surveyor.toml names (loaded again only when its file changed)."""
+        path = self.root / self.config.taxonomy
+        try:
+            seen = path.stat()
+            version: object = (seen.st_mtime_ns, seen.st_size, seen.st_ino)
+        except OSError:
+            version = None
+        if self._taxonomy is None or version != self._taxonomy_version:
+            self._taxonomy = load_taxonomy(path)
+            self._taxonomy_version = version
         return self._taxonomy
 
     def rel(self, path: Path) -> str:
@@ -267,21 +293,52 @@ class Workspace:
         self.labels_journal.clear()
         return changed
 
+    # decisions --------------------------------------------------------------
+    def decision_lines(self) -> list[decisions.Line]:
+        """data/decisions.jsonl line by line, validated (every problem raised at once, with file:line)."""
+        data = self.decisions_path.read_bytes() if self.decisions_path.is_file() else b""
+        return decisions.read(data, self.taxonomy, self.rel(self.decisions_path))
+
     def load_decisions(self) -> dict[str, Classification]:
-        """Human decisions by paper id."""
-        out: dict[str, Classification] = {}
-        for c in read_jsonl(self.decisions_path, Classification, fill=_hand_edit):
-            if c.backend != "human":
-                raise WorkspaceError(
-                    f"{self.decisions_path}: record for {c.paper} has backend `{c.backend}`",
-                    "decisions.jsonl holds human decisions only: set backend to `human`",
-                )
-            out[c.paper] = c
-        return out
+        """Human decisions by the paper id written on their line (see `decisions_for`)."""
+        return decisions.by_paper(self.decision_lines())
+
+    def decisions_for(self, papers: dict[str, Paper]) -> tuple[dict[str, Classification], list[str]]:
+        """Human decisions filed under each paper's current id, and the ids of decisions whose paper
+        is not in the library (yet): kept, and applied once it arrives."""
+        lines = self.decision_lines()
+        numbers = {ln.record.paper: ln.number for ln in lines if ln.record is not None}
+        return decisions.resolve(decisions.by_paper(lines), papers, self.rel(self.decisions_path), numbers)
+
+    def pending_notes(self, pending: list[str]) -> list[str]:
+        """One line per decision waiting for its paper, with where it is and what to do."""
+        numbers = {ln.record.paper: ln.number for ln in self.decision_lines() if ln.record is not None}
+        shown = self.rel(self.decisions_path)
+        return [
+            f"{shown}:{numbers.get(pid, 0)}: the decision for {pid} waits for that paper (not in the "
+            f"library): it applies once the paper is added (`surveyor add {pid}`); or correct the id"
+            for pid in pending
+        ]
+
+    def edit_decisions(self, changes: dict[str, Classification | None]) -> bool:
+        """Change only these papers' decisions (None: remove); every other line stays byte for byte."""
+        for rec in changes.values():
+            problem = None if rec is None else decisions.problem(rec, self.taxonomy)
+            if problem:
+                raise WorkspaceError(f"not saved: {problem}")
+        with self.lock("decide"):
+            new = decisions.edit(self.decision_lines(), changes)
+            return atomic_write_bytes(self.decisions_path, new)
 
     def save_decisions(self, records: Iterable[Classification]) -> bool:
-        """Write human decisions."""
-        return write_jsonl(self.decisions_path, records, key=lambda c: c.paper)
+        """Make the file hold exactly `records`; the lines of decisions that did not change are kept
+        byte for byte."""
+        wanted = {r.paper: r for r in records}
+        with self.lock("decide"):
+            current = self.load_decisions()
+            changes: dict[str, Classification | None] = {pid: None for pid in current if pid not in wanted}
+            changes.update(wanted)
+            return self.edit_decisions(changes)
 
     # runs -------------------------------------------------------------------
     def load_runs(self) -> list[Run]:
@@ -297,6 +354,20 @@ class Workspace:
     def cache(self) -> Cache:
         """Open the SQLite cache (created on first use)."""
         return Cache(self.state_dir / "cache.sqlite")
+
+
+def writes(command: str) -> Callable[[F], F]:
+    """Decorate a function whose first argument is a workspace: it runs holding the write lock."""
+
+    def wrap(fn: F) -> F:
+        @functools.wraps(fn)
+        def locked(ws: Workspace, *args: Any, **kwargs: Any) -> Any:
+            with ws.lock(command):
+                return fn(ws, *args, **kwargs)
+
+        return locked  # type: ignore[return-value]
+
+    return wrap
 
 
 def effective_labels(

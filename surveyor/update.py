@@ -14,6 +14,7 @@ reasons, error messages) goes through `escape.pr_text`, so it cannot ping, link 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from .export.awesome import place
 from .listsync import SyncReport, sync
 from .models import Paper
 from .review import review_reason
-from .store import Workspace, atomic_write_text, effective_labels
+from .store import Workspace, atomic_write_text, effective_labels, writes
 
 
 @dataclass
@@ -47,7 +48,7 @@ def new_papers(before: set[str], papers: dict[str, Paper]) -> list[str]:
 def changes_text(ws: Workspace, new: list[str], report: ClassifyReport) -> str:
     """The pull-request body: new papers per section, the ones to review, the cost."""
     papers = ws.load_papers()
-    labels = effective_labels(rekey(ws.load_labels(), papers), rekey(ws.load_decisions(), papers))
+    labels = effective_labels(rekey(ws.load_labels(), papers), ws.decisions_for(papers)[0])
     taxonomy = ws.taxonomy
     fresh = {pid: labels[pid] for pid in new if pid in labels}
     placement = place(taxonomy, papers, fresh)
@@ -98,14 +99,14 @@ def changes_text(ws: Workspace, new: list[str], report: ClassifyReport) -> str:
     return "\n".join(out)
 
 
+@writes("update")
 def update(ws: Workspace, progress: Progress | None = None) -> UpdateReport:
     """Import the configured files, fetch the configured queries since their last run, classify
     the new papers, export, and write output/CHANGES.md when anything is new."""
     from .pipeline import export, import_configured
 
     hand = sync(ws) if ws.config.export.adopted else None  # the maintainer's edits come first
-    known = ws.load_papers()
-    before = set(known) | {alias for p in known.values() for alias in p.aliases}
+    before = _baseline(ws)
     import_configured(ws)
     if ws.config.sources.arxiv:
         from .collect import fetch
@@ -119,4 +120,20 @@ def update(ws: Workspace, progress: Progress | None = None) -> UpdateReport:
         path = ws.root / "output" / "CHANGES.md"
         atomic_write_text(path, changes_text(ws, new, report))
         result.changes = path
+    (ws.state_dir / BASELINE).unlink(missing_ok=True)
     return result
+
+
+BASELINE = "update-baseline.json"  # in .surveyor/: the ids known when an unfinished update began
+
+
+def _baseline(ws: Workspace) -> set[str]:
+    """The paper ids (and former ids) known before this update; after a killed update, those known
+    before it, so the papers it fetched are still new to this one and reach CHANGES.md."""
+    path = ws.state_dir / BASELINE
+    if path.is_file():
+        return set(json.loads(path.read_text(encoding="utf-8")))
+    known = ws.load_papers()
+    before = set(known) | {alias for p in known.values() for alias in p.aliases}
+    atomic_write_text(path, json.dumps(sorted(before)))
+    return before

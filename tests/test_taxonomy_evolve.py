@@ -75,7 +75,8 @@ def test_suggest_apply_reverse_restores_labels_and_keeps_human_ones(built: Works
     labels = new.load_labels()
     assert {r.taxonomy_hash for r in labels.values()} == {new.taxonomy.hash}  # the version on every label
     assert any(lab.node in added for r in labels.values() for lab in r.labels)
-    redone = {pid for pid, r in labels.items() if r.run_id != Workspace(ws.root).load_runs()[0].id}
+    built_by = next(r.id for r in Workspace(ws.root).load_runs() if r.command == "build")
+    redone = {pid for pid, r in labels.items() if r.run_id != built_by}
     members = {m for p in proposals for m in p.members}
     assert redone and len(redone) < len(labels)  # only the papers the patch touches were re-classified
     in_added = {pid for pid, r in labels.items() if any(lab.node in added for lab in r.labels)}
@@ -108,7 +109,12 @@ def test_merge_moves_human_labels_with_their_papers(built: Workspace) -> None:
     assert "app-sports" not in after.taxonomy
     assert [lab.node for lab in after.load_decisions()[pid].labels] == ["apps"]
     assert diff_workspace(after) == ["- app-sports (Sports) -> apps"]
-    stale = run_cli("taxonomy", "apply", str(patch), "-w", str(ws.root))
+    again = run_cli("taxonomy", "apply", str(patch), "-w", str(ws.root))  # e.g. after a kill
+    assert again.returncode == 0 and "was applied already" in again.stdout, again.stderr
+    assert Workspace(ws.root).taxonomy.hash == after.taxonomy.hash
+    other = ws.root / "other.yaml"
+    other.write_text(patch.read_text().replace("app-sports", "app-anomaly"))
+    stale = run_cli("taxonomy", "apply", str(other), "-w", str(ws.root))
     assert stale.returncode == 1 and "was made for taxonomy" in stale.stderr
 
 

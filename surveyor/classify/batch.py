@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from .. import clock
 from ..errors import InputError, SurveyorError
 from ..models import Paper, Verdict
-from ..store import Cache, Workspace, read_jsonl, write_jsonl
+from ..store import Cache, Workspace, read_jsonl, write_jsonl, writes
 from .llm import LLMClassifier, _answer
 from .prompt import ReplyError, extract_json, to_verdict
 from .runner import plan, run_classifier
@@ -107,6 +107,7 @@ def _client(clf: LLMClassifier) -> Any:
     )
 
 
+@writes("batch submit")
 def submit(ws: Workspace, backend: str = "openai") -> str:
     """Write, upload and submit a batch; record it; say what to run next."""
     path, clf, mode, count = write_requests(ws, backend)
@@ -133,6 +134,7 @@ def submit(ws: Workspace, backend: str = "openai") -> str:
     )
 
 
+@writes("batch status")
 def status(ws: Workspace) -> list[BatchRecord]:
     """Refresh and return every batch not yet collected."""
     records = _load(ws)
@@ -148,6 +150,7 @@ def status(ws: Workspace) -> list[BatchRecord]:
     return open_ones
 
 
+@writes("batch collect")
 def collect(ws: Workspace, from_file: Path | None = None) -> list[str]:
     """Ingest finished batches (or a results file); return one line of report per source."""
     lines: list[str] = []

@@ -15,7 +15,6 @@ from ..store import Workspace
 from ..taxonomy import Taxonomy
 from .base import Classifier, Context, Example, make_classifier
 
-CHECKPOINT_EVERY = 500  # verdicts between rewrites of the sorted labels file
 Progress = Callable[[int, int, Run], None]
 
 
@@ -92,11 +91,11 @@ def plan(ws: Workspace, backend: str | None = None, relabel: bool = False) -> Pl
     taxonomy = ws.taxonomy
     papers = ws.load_papers()
     labels = rekey(ws.load_labels(), papers)
-    decisions = rekey(ws.load_decisions(), papers)
+    decisions, pending = ws.decisions_for(papers)
     ctx = Context(ws.config, ws.state_dir, ws.root / "prompts")
     examples = examples_for(papers, decisions, taxonomy)
     clf = make_classifier(backend or ws.config.classify.backend, taxonomy, examples, ctx)
-    report = ClassifyReport(clf.backend, clf.model, total=len(papers))
+    report = ClassifyReport(clf.backend, clf.model, total=len(papers), notes=ws.pending_notes(pending))
     todo: list[Paper] = []
     for paper in sorted(papers.values(), key=lambda p: p.id):
         if paper.id in decisions:
@@ -119,24 +118,25 @@ def classify_workspace(
     dry_run: bool = False,
 ) -> ClassifyReport:
     """Classify every paper that has no current label; human decisions are never touched.
-    With `dry_run`, only say what would be sent and what it would cost."""
-    p = plan(ws, backend, relabel)
-    clf, report = p.clf, p.report
+    With `dry_run`, only say what would be sent and what it would cost (no lock: it writes nothing).
+    Otherwise the workspace's write lock is held: a second run waits, then finds the work done."""
     if dry_run:
-        estimate = getattr(clf, "estimate", None)
-        report.estimate = (
+        p = plan(ws, backend, relabel)
+        estimate = getattr(p.clf, "estimate", None)
+        p.report.estimate = (
             estimate(p.todo) if estimate else {"papers": len(p.todo), "requests": 0, "cost": 0.0}
         )
-        return report
-    _close_dead_runs(ws, p.labels)
-    if not p.todo:
-        ws.save_labels(p.labels.values())  # folds in a journal left by an interrupted run
-        return report
-    try:
-        run_classifier(ws, clf, p.taxonomy, p.todo, p.labels, report, progress, command)
-    finally:
-        report.notes = list(getattr(clf, "notes", []))
-    return report
+        return p.report
+    with ws.lock(command):
+        p = plan(ws, backend, relabel)
+        _close_dead_runs(ws, p.labels)
+        ws.save_labels(p.labels.values())  # folds in the journal an interrupted run left
+        if p.todo:
+            try:
+                run_classifier(ws, p.clf, p.taxonomy, p.todo, p.labels, p.report, progress, command)
+            finally:
+                p.report.notes += list(getattr(p.clf, "notes", []))
+    return p.report
 
 
 def run_classifier(
@@ -169,8 +169,8 @@ def run_classifier(
             labels[pid] = rec
             journal.append(rec)
             _count(run, report, rec)
-            if done % CHECKPOINT_EVERY == 0:
-                ws.save_labels(labels.values())
+            if done % ws.config.classify.checkpoint_every == 0:
+                ws.save_labels(labels.values())  # empties `journal` itself: it goes on from there
             if progress:
                 progress(done, len(todo), run)
         run.status = "done"

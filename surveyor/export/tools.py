@@ -6,6 +6,7 @@ install, never a silent skip.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import subprocess
@@ -66,6 +67,35 @@ def compile_survey(folder: Path) -> tuple[str, str]:
         return (work / "main.bbl").read_text(encoding="utf-8"), (work / "main.log").read_text(
             errors="replace"
         )
+
+
+BBL_STAMP = "% surveyor: built from main.tex and references.bib "
+
+
+def survey_digest(folder: Path) -> str:
+    """A hash of what the `.bbl` is built from: main.tex and references.bib, as they are now."""
+    digest = hashlib.sha256()
+    for name in ("main.tex", "references.bib"):
+        path = folder / name
+        digest.update(path.read_bytes() if path.is_file() else b"")
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+def stamped_bbl(text: str, digest: str) -> str:
+    """The `.bbl` with a first comment line recording what it was built from (file times are not
+    kept by git, so a fresh clone could not tell otherwise)."""
+    return f"{BBL_STAMP}{digest}\n{text}"
+
+
+def bbl_is_current(folder: Path) -> bool:
+    """Whether `folder/main.bbl` was built from the main.tex and references.bib now beside it."""
+    bbl = folder / "main.bbl"
+    if not bbl.is_file():
+        return False
+    with bbl.open(encoding="utf-8", errors="replace") as fh:
+        first = fh.readline().rstrip("\n")
+    return first == BBL_STAMP + survey_digest(folder)
 
 
 CSL = Path(__file__).with_name("numeric.csl")  # numbered citations, as in the PDF
