@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import glob
 import json
 import os
 import sqlite3
@@ -52,7 +53,11 @@ def atomic_write_text(path: Path, text: str) -> bool:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> bool:
-    """Write `data` to `path` via a temp file and rename; return False if it was already equal."""
+    """Write `data` to `path` via a temp file and rename; return False if it was already equal. A temp
+    file a killed write left beside `path` is removed (writers hold the workspace lock)."""
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        with contextlib.suppress(FileNotFoundError):
+            stale.unlink()
     if path.is_file() and path.read_bytes() == data:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)

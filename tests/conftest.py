@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -120,9 +121,22 @@ def run_cli(
     )
 
 
-def kill_mid_run(ws_root: Path, *args: str, min_lines: int) -> list[dict]:
-    """Start `surveyor classify ARGS -w WS`, kill -9 it once its journal holds `min_lines` records,
-    and return the records it had finished (a last line cut short by the kill is left out)."""
+def _lines(path: Path) -> list[str]:
+    return path.read_text().splitlines() if path.is_file() else []
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size if path.is_file() else -1
+
+
+def _papers(path: Path) -> set[str]:
+    return set(re.findall(r'"paper":"([^"]+)"', path.read_text() if path.is_file() else ""))
+
+
+def kill_mid_run(ws_root: Path, *args: str, min_lines: int, min_saved: int = 0) -> list[dict]:
+    """Start `surveyor classify ARGS -w WS`, kill -9 it once data/labels.jsonl (written at each
+    checkpoint) holds `min_saved` records and its journal `min_lines` more, and return the records it
+    had finished: the checkpointed ones and the journal's (a last line cut short by the kill left out)."""
     proc = subprocess.Popen(
         [*CLI, "classify", *args, "-w", str(ws_root)],
         env=cli_env(),
@@ -130,12 +144,37 @@ def kill_mid_run(ws_root: Path, *args: str, min_lines: int) -> list[dict]:
         stderr=subprocess.DEVNULL,
     )
     journal = ws_root / ".surveyor" / "journal-labels.jsonl"
+    saved = ws_root / "data" / "labels.jsonl"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and (
-        not journal.is_file() or len(journal.read_text().splitlines()) < min_lines
-    ):
-        time.sleep(0.01)
+    seen: tuple[int, int] | None = None
+    while True:
+        sizes = (_size(saved), _size(journal))
+        if sizes != seen:  # read the files only when they changed: a server thread here needs the GIL
+            seen = sizes
+            done = _papers(saved)
+            if len(done) >= min_saved and len(_papers(journal) - done) >= min_lines:
+                break
+        assert time.monotonic() < deadline and proc.poll() is None, "the run never got that far"
+        time.sleep(0.005)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
-    return [json.loads(line) for line in journal.read_text().splitlines()[:-1]]
+    records = {}
+    for line in _lines(saved) + _lines(journal)[:-1]:
+        rec = json.loads(line)
+        records[rec["paper"]] = rec
+    return list(records.values())
+
+
+def run_killed(step: int, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `surveyor ARGS` and SIGKILL it just before its `step`th write (tests/killer.py): exit
+    -9 when it was killed, 0 when it made fewer writes and finished."""
+    killer = Path(__file__).parent / "killer.py"
+    return subprocess.run(
+        [sys.executable, str(killer), str(step), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=cli_env(),
+    )

@@ -330,6 +330,27 @@ def test_kill_9_then_resume_pays_once_per_finished_paper(tmp_path: Path) -> None
             assert fake.attempts[titles[pid]] == 1, f"{pid} was paid for twice"
 
 
+def test_kill_9_past_checkpoints_then_resume_on_another_server_asks_only_the_rest(tmp_path: Path) -> None:
+    """No response cache to fall back on (another server): every verdict finished before the kill,
+    before and after each checkpoint, is kept; the rerun asks only for the other papers."""
+    with FakeOpenAI(oracle(), latency=0.05) as fake:
+        ws = make_ws(tmp_path, fake.url, n=60, extra="concurrency = 2\n", name="killed")
+        cfg = ws.root / "surveyor.toml"
+        cfg.write_text(cfg.read_text() + "[classify]\ncheckpoint_every = 10\n")
+        finished = {
+            r["paper"] for r in kill_mid_run(ws.root, "--backend", "openai", min_lines=3, min_saved=20)
+        }
+    assert 22 <= len(finished) < 60  # 20 checkpointed, 3 in the journal (the last may be cut short)
+    with FakeOpenAI(oracle()) as other:
+        cfg.write_text(cfg.read_text().replace(fake.url, other.url))
+        report = classify_workspace(Workspace(ws.root), backend="openai")
+        titles = {p.id: p.title for p in ws.load_papers().values()}
+        asked = {pid for pid, title in titles.items() if other.attempts[title]}
+    assert not asked & finished, f"asked again: {sorted(asked & finished)}"
+    assert asked and report.classified == len(asked)
+    assert len(ws.load_labels()) == 60
+
+
 def test_ask_json_probes_the_structured_mode_once_and_shares_it(tmp_path: Path) -> None:
     """The drafter and taxonomy suggestions ask through `ask_json`: on a server that refuses
     json_schema it falls back to json_object with the schema, and remembers the mode for the next

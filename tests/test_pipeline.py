@@ -177,8 +177,8 @@ def test_readme_keeps_hand_written_text_outside_markers(tmp_path: Path) -> None:
     assert export(ws, "awesome")[0] == (path, False) and path.read_text() == edited
 
 
-def _big_workspace(tmp_path: Path, n: int) -> Workspace:
-    ws = Workspace(write_workspace(tmp_path / "big"))
+def _big_workspace(tmp_path: Path, n: int, config: str = "") -> Workspace:
+    ws = Workspace(write_workspace(tmp_path / "big", config))
     words = [
         "streaming",
         "video",
@@ -203,21 +203,22 @@ def _big_workspace(tmp_path: Path, n: int) -> Workspace:
     return ws
 
 
-def test_kill_9_mid_classification_then_resume_loses_nothing(tmp_path: Path) -> None:
-    ws = _big_workspace(tmp_path, 4000)
-    journaled = kill_mid_run(ws.root, min_lines=200)
+def test_kill_9_past_several_checkpoints_then_resume_loses_nothing(tmp_path: Path) -> None:
+    """Killed after three checkpoints and 50 more verdicts: the rerun redoes none of them."""
+    ws = _big_workspace(tmp_path, 4000, "[classify]\ncheckpoint_every = 100\n")
+    finished = kill_mid_run(ws.root, min_lines=50, min_saved=300)
     journal = ws.state_dir / "journal-labels.jsonl"
-    assert 0 < len(journaled) < 4000, "the kill must land mid-run"
-    first_run = journaled[0]["run_id"]
+    assert 349 <= len(finished) < 4000, "the kill must land mid-run, past three checkpoints"
+    first_run = finished[0]["run_id"]
     report = classify_workspace(Workspace(ws.root))
     labels = ws.load_labels()
     assert len(labels) == 4000
     assert report.classified == 4000 - report.up_to_date
-    assert report.up_to_date >= len(journaled)
-    for rec in journaled:  # finished papers were not paid for again
+    assert report.up_to_date >= len(finished)
+    for rec in finished:  # finished papers were not classified again
         assert labels[rec["paper"]].run_id == first_run
     assert not journal.exists()
     runs = ws.load_runs()
     assert [r.status for r in runs] == ["interrupted", "done"]
-    assert runs[0].papers >= len(journaled)
+    assert runs[0].papers >= len(finished)
     assert runs[0].papers + runs[1].papers == 4000
