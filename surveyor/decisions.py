@@ -71,6 +71,7 @@ def _parse(raw: bytes, taxonomy: Taxonomy) -> tuple[Classification | None, str |
             f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}): "
             "retype that line or re-save the file as UTF-8"
         )
+    text = text.removeprefix("\ufeff")  # a byte-order mark some editors put at the start
     if not text.strip():
         return None, None
     try:

@@ -141,12 +141,6 @@ def _release(held: _Held) -> None:
         held.fd = None
 
 
-def is_held(state_dir: Path) -> bool:
-    """Whether this process holds the workspace's lock."""
-    held = _held.get(state_dir.resolve())
-    return held is not None and held.depth > 0
-
-
 def _digest(data: bytes | None) -> str | None:
     return None if data is None else hashlib.sha256(data).hexdigest()
 

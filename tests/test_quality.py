@@ -242,15 +242,16 @@ def test_review_walks_the_queue_and_saves_each_answer(tmp_path: Path) -> None:
     queue = review_queue(ws)
     assert len(queue) == 19 and all("confidence" in item.why for item in queue)
     first, second, third = (item.paper.id for item in queue[:3])
-    result = runner.invoke(
-        app, ["review", "-w", str(ws.root), "--by", "bob"], input="a\no\nc\nnot-a-node\ns\nq\n"
-    )
+    # a typo at the node prompt asks again; an empty answer goes back to the choice (tests/
+    # test_nothing_lost.py drives the same command in a real terminal)
+    answers = "a\no\nnot video\nc\nnot-a-node\n\ns\nq\n"
+    result = runner.invoke(app, ["review", "-w", str(ws.root), "--by", "bob"], input=answers)
     assert result.exit_code == 0, result.output
     decisions = ws.load_decisions()
     assert decisions[first].labels and decisions[first].model == "bob"
-    assert decisions[second].out_of_scope
-    assert third not in decisions and "not saved" in result.output
-    assert len(review_queue(ws)) == 17
+    assert decisions[second].out_of_scope and decisions[second].reason == "not video"
+    assert third not in decisions and "`not-a-node` is not a node" in result.output
+    assert "2 decisions saved" in result.output and len(review_queue(ws)) == 17
 
 
 @pytest.mark.skipif(
