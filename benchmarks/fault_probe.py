@@ -6,13 +6,16 @@ chosen steps) and run concurrently with itself; counts what was lost.
 Each trial, on a fresh workspace of synthetic papers:
   classify  a run killed at a random moment; what it had finished (data/labels.jsonl and its
             journal at the kill) must survive the rerun unchanged (same run id: not redone)
+  llm       the same with the LLM backend (tests/fake_openai.py, 8 requests in flight), rerun
+            against another server: a paper answered before the kill and asked again is lost work
+            (the replies in flight at the kill, at most 8, are not counted)
   imports   three imports of different files at once, one killed at a random moment and run
             again; every paper of the three files must be there
   labels    ten `label`s at once, three killed at random moments; every label that said it saved
             must be in data/decisions.jsonl, and the hand-written lines around them unchanged
   apply     `taxonomy apply` (a merge and a new node) killed at a random moment, then run again;
-            the human decision on the merged node must have moved, every other one be as it was,
-            and every paper have a current label
+            the rerun must succeed, the human decision on the merged node have moved, every other
+            one be as it was, and every paper have a current label
 Prints one line per scenario: trials, kills that landed before the command ended, items lost.
 """
 
@@ -36,6 +39,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-c", "from surveyor.cli import main; main()"]
 TOPICS = ["soccer commentary for sports video", "live streaming video memory", "video anomaly detection"]
+CHECKPOINTS = "[classify]\ncheckpoint_every = 100\n"  # a verdict journal emptied every 100
 HAND = '{"paper": "p0001", "labels": [{"node": "app-sports"}]}\n'
 
 
@@ -106,13 +110,31 @@ def records(path: Path) -> dict[str, dict]:
 
 
 def classify(tmp: Path, rng: random.Random) -> tuple[bool, int]:
-    ws = workspace(tmp / "ws", 3000, "[classify]\ncheckpoint_every = 100\n")
+    ws = workspace(tmp / "ws", 3000, CHECKPOINTS)
     landed = kill_after(start("classify", "-w", str(ws)), rng.uniform(1.5, 6.0))
     finished = records(ws / "data" / "labels.jsonl") | records(ws / ".surveyor" / "journal-labels.jsonl")
     assert run("classify", "-w", str(ws)).returncode == 0
     after = records(ws / "data" / "labels.jsonl")
     lost = sum(1 for pid, rec in finished.items() if after.get(pid, {}).get("run_id") != rec["run_id"])
     return landed, lost + (3000 - len(after))
+
+
+def llm(tmp: Path, rng: random.Random) -> tuple[bool, int]:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from fake_openai import FakeOpenAI, keyword_oracle
+
+    oracle = keyword_oracle({"stream": "remember-streaming", "anomal": "app-anomaly"}, "app-sports")
+    settings = '[llm]\nbase_url = "{}"\napi_key = "sk-probe"\nconcurrency = 8\n'
+    with FakeOpenAI(oracle, latency=0.01) as first:
+        ws = workspace(tmp / "ws", 1200, CHECKPOINTS + settings.format(first.url))
+        landed = kill_after(start("classify", "--backend", "openai", "-w", str(ws)), rng.uniform(3.0, 9.0))
+        answered = {title for title, n in first.attempts.items() if n}
+    with FakeOpenAI(oracle) as second:  # another server: no response cache to fall back on
+        config = ws / "surveyor.toml"
+        config.write_text(config.read_text().replace(first.url, second.url))
+        assert run("classify", "--backend", "openai", "-w", str(ws)).returncode == 0
+        again = {title for title, n in second.attempts.items() if n}
+    return landed, max(0, len(answered & again) - 8)  # up to `concurrency` replies were in flight
 
 
 def imports(tmp: Path, rng: random.Random) -> tuple[bool, int]:
@@ -164,9 +186,8 @@ def apply(tmp: Path, rng: random.Random) -> tuple[bool, int]:
         start("taxonomy", "apply", str(ws / "patch.yaml"), "-w", str(ws)), rng.uniform(0.3, 2.0)
     )
     again = run("taxonomy", "apply", str(ws / "patch.yaml"), "-w", str(ws))
-    assert again.returncode == 0, again.stderr
     decided = records(ws / "data" / "decisions.jsonl")
-    lost = [decided.get("p0003", {}).get("labels", [{}])[0].get("node") != "apps"]
+    lost = [again.returncode != 0, decided.get("p0003", {}).get("labels", [{}])[0].get("node") != "apps"]
     lost.append(
         '{"paper": "p0004", "labels": [{"node": "remember-streaming"}]}'
         not in (ws / "data" / "decisions.jsonl").read_text()
@@ -179,6 +200,7 @@ def apply(tmp: Path, rng: random.Random) -> tuple[bool, int]:
 
 SCENARIOS: dict[str, Callable[[Path, random.Random], tuple[bool, int]]] = {
     "classify": classify,
+    "llm": llm,
     "imports": imports,
     "labels": labels,
     "apply": apply,

@@ -29,6 +29,7 @@ from pydantic import ValidationError
 from .errors import WorkspaceError
 from .models import Classification, Paper
 from .taxonomy import Taxonomy
+from .text import parse_arxiv_id
 
 EXAMPLE = '{"paper": "2401.12345", "labels": [{"node": "NODE-ID"}]}'
 
@@ -150,18 +151,34 @@ def by_paper(lines: Iterable[Line]) -> dict[str, Classification]:
     return {line.record.paper: line.record for line in lines if line.record is not None}
 
 
+def other_ids(papers: dict[str, Paper]) -> dict[str, str]:
+    """Every other id a decision may name a paper by (its arXiv id, its former ids) -> its id."""
+    out = {p.arxiv_id: p.id for p in papers.values() if p.arxiv_id}
+    out.update({alias: p.id for p in papers.values() for alias in p.aliases})
+    return out
+
+
+def paper_of(pid: str, papers: dict[str, Paper], alias_of: dict[str, str]) -> str | None:
+    """The library id of the paper a decision names (an arXiv id may carry a version or be a URL)."""
+    if pid in papers:
+        return pid
+    parsed = parse_arxiv_id(pid)
+    return alias_of.get(pid) or (alias_of.get(parsed[0]) if parsed else None)
+
+
 def resolve(
     decisions: dict[str, Classification], papers: dict[str, Paper], shown: str, numbers: dict[str, int]
 ) -> tuple[dict[str, Classification], list[str]]:
-    """Decisions filed under each paper's current id (a merged paper's former ids map to it), and the
-    ids with no paper yet. Two decisions that land on one paper are an error naming both lines."""
-    alias_of = {alias: p.id for p in papers.values() for alias in p.aliases}
+    """Decisions filed under each paper's current id (a merged paper's former ids, and an arXiv id
+    written with a version or as a URL, map to it), and the ids with no paper yet. Two decisions that
+    land on one paper are an error naming both lines."""
+    alias_of = other_ids(papers)
     out: dict[str, Classification] = {}
     origin: dict[str, str] = {}
     pending: list[str] = []
     problems = []
     for pid in sorted(decisions, key=lambda k: numbers.get(k, 0)):
-        current = pid if pid in papers else alias_of.get(pid)
+        current = paper_of(pid, papers, alias_of)
         if current is None:
             pending.append(pid)
             continue

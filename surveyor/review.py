@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from . import clock
+from . import clock, decisions
 from .classify.runner import rekey
 from .errors import SurveyorError
 from .models import Classification, Label, Paper
@@ -81,8 +81,8 @@ def decide(
     by: str | None = None,
 ) -> Classification:
     """Record a human decision for one paper (labels, or out of scope) and return it. Only that
-    paper's line of data/decisions.jsonl changes (a line filed under one of its former ids is
-    replaced by it); the write lock is held from reading the file to writing it."""
+    paper's line of data/decisions.jsonl changes (a line naming it by another id, a former one or
+    its arXiv id with a version, is replaced by it); the lock is held from reading to writing."""
     taxonomy = ws.taxonomy
     unknown = [n for n in nodes if n not in taxonomy]
     if unknown:
@@ -91,7 +91,8 @@ def decide(
     if not nodes and not out_of_scope:
         raise SurveyorError("give at least one node id, or --out-of-scope")
     with ws.lock("label"):
-        paper = find_paper(ws.load_papers(), ref)
+        papers = ws.load_papers()
+        paper = find_paper(papers, ref)
         record = Classification(
             paper=paper.id,
             backend="human",
@@ -103,7 +104,12 @@ def decide(
             out_of_scope=out_of_scope,
             reason=(reason or "marked out of scope by a human") if out_of_scope else None,
         )
-        former = {alias: None for alias in paper.aliases if alias in ws.load_decisions()}
+        alias_of = decisions.other_ids(papers)
+        former = {
+            k: None
+            for k in ws.load_decisions()
+            if k != paper.id and decisions.paper_of(k, papers, alias_of) == paper.id
+        }
         ws.edit_decisions({**former, paper.id: record})
     return record
 

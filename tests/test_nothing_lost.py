@@ -170,11 +170,19 @@ def test_each_decision_error_names_file_line_and_fix_and_stops(
 ) -> None:
     ws = edited(tmp_path, [GOOD, line])
     before = ws.decisions_path.read_bytes()
-    for command in (["status"], ["classify"], ["export", "awesome"], ["label", "2401.00002", "app-sports"]):
+    for command in (["status"], ["label", "2401.00002", "app-sports"]):
         err = user_error(ws, *command)
         assert "data/decisions.jsonl:2:" in err and expected in err and "hint:" in err, err
     assert ws.decisions_path.read_bytes() == before  # nothing rewritten, nothing dropped
-    assert not ws.labels_path.exists()  # and no machine label took the place of the decision
+
+
+def test_a_decision_error_stops_every_command_that_reads_decisions(tmp_path: Path) -> None:
+    ws = edited(tmp_path, [GOOD, '{"paper": "2401.00001", "labels": []}'])
+    before = ws.decisions_path.read_bytes()
+    for command in (["classify"], ["export", "awesome"], ["build"], ["review"]):
+        assert "data/decisions.jsonl:2:" in user_error(ws, *command)
+    assert ws.decisions_path.read_bytes() == before
+    assert not ws.labels_path.exists()  # no machine label took the place of the decision
 
 
 def test_unknown_node_error_suggests_the_near_ids(tmp_path: Path) -> None:
@@ -608,3 +616,14 @@ def test_update_killed_anywhere_still_reports_every_new_paper(tmp_path: Path) ->
             assert len(Workspace(trial).load_labels()) == 8
             shutil.rmtree(trial)
     assert step > 10
+
+
+def test_a_decision_naming_a_paper_by_another_id_applies_and_label_replaces_it(tmp_path: Path) -> None:
+    ws = workspace(tmp_path / "ws", 3)
+    ws.decisions_path.write_text(
+        '{"paper": "https://arxiv.org/abs/2401.00001v2", "labels": [{"node": "app-anomaly"}]}\n'
+    )
+    assert status(ws)["human_decisions"] == 1 and not status(ws)["pending_decisions"]
+    decide(ws, "2401.00001", ["watch-fine"])
+    decided = Workspace(ws.root).load_decisions()
+    assert list(decided) == ["2401.00001"] and decided["2401.00001"].labels[0].node == "watch-fine"
