@@ -809,16 +809,18 @@ def review(
 def _review_one(ws: Any, item: Any, counter: str, by: str | None) -> str:
     """Show one queued paper and act on the answer: `saved`, `skipped` or `quit`."""
     from .review import accepted_labels, decide, parse_answer
+    from .text import strip_controls
 
     threshold = ws.config.classify.review_below
     names = {n.id: n.name for n in ws.taxonomy.iter_nodes()}
-    typer.echo(f"\n{counter} {item.paper.display_title}  [{item.paper.id}]  -- {item.why}")
+    show = [f"\n{counter} {item.paper.display_title}  [{item.paper.id}]  -- {item.why}"]
     if item.paper.abstract:
-        typer.echo("  " + item.paper.abstract[:400] + ("..." if len(item.paper.abstract) > 400 else ""))
+        show.append("  " + item.paper.abstract[:400] + ("..." if len(item.paper.abstract) > 400 else ""))
     candidates = [lab.node for lab in item.record.labels]
     for i, lab in enumerate(item.record.labels, 1):
         name = names.get(lab.node, "not in the taxonomy")
-        typer.echo(f"  {i}. {lab.node} ({name}) {lab.confidence:.2f}: {lab.evidence[:120]}")
+        show.append(f"  {i}. {lab.node} ({name}) {lab.confidence:.2f}: {lab.evidence[:120]}")
+    typer.echo(strip_controls("\n".join(show)))  # third-party text: no terminal escapes
     take = [lab.node for lab in accepted_labels(item.record, threshold) if lab.node in names]
     if take:
         typer.echo(
