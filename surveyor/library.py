@@ -54,16 +54,19 @@ def _log_text(log: list[Merge]) -> str:
     return jsonl_text(unique.values(), key=_merge_key)
 
 
-def save_index(ws: Workspace, index: PaperIndex, extra: dict[Path, str] | None = None) -> None:
+def save_index(
+    ws: Workspace, index: PaperIndex, extra: dict[Path, str] | None = None, what: str = "resolve"
+) -> None:
     """Append the new merges to the log, then write the papers: a kill between the two leaves a
     logged merge the next import makes (and logs) again, never a merge missing from the log. With
-    `extra` (other files that change with the papers), everything is written as one step."""
+    `extra` (other files that change with the papers: the log of the command `what`), everything is
+    written as one step."""
     files: dict[Path, str | None] = {}
     if index.merges:
         files[_merges_path(ws)] = _log_text(load_merges(ws) + index.merges)
     files[ws.papers_path] = jsonl_text(index.papers.values(), key=lambda p: p.id)
     if extra:
-        ws.commit({**files, **extra}, "resolve")
+        ws.commit({**files, **extra}, what)
     else:
         for path, text in files.items():
             atomic_write_text(path, text or "")

@@ -32,7 +32,7 @@ from ..errors import SurveyorError
 from ..library import open_index, save_index, unmerge
 from ..models import Paper, Record
 from ..sources.dedupe import Merge, PaperIndex, merge
-from ..store import Workspace, read_jsonl, write_jsonl
+from ..store import Workspace, jsonl_text, read_jsonl, write_jsonl, writes
 from . import fields
 from .lookups import MODULES, Lookups, services
 from .match import Decision, check_id, decide
@@ -255,6 +255,7 @@ def select(ws: Workspace, papers: dict[str, Paper], refs: list[str] | None, ever
     return [p for p in chosen if p.title or p.arxiv_id or p.doi]
 
 
+@writes("enrich")
 def enrich(
     ws: Workspace,
     refs: list[str] | None = None,
@@ -309,8 +310,8 @@ def enrich_added(ws: Workspace, before: set[str]) -> EnrichReport | None:
 
 
 def _save(ws: Workspace, index: PaperIndex, log: dict[str, Enrichment]) -> None:
-    save_index(ws, index)
-    write_jsonl(log_path(ws), log.values(), key=lambda r: r.paper)
+    """Papers and the enrichment log as one step (a kill never leaves a change without its log line)."""
+    save_index(ws, index, {log_path(ws): jsonl_text(log.values(), key=lambda r: r.paper)}, "enrich")
 
 
 def _run_chunk(
@@ -343,6 +344,7 @@ def _run_chunk(
         report.partial += rec.status == "partial"
 
 
+@writes("enrich --undo")
 def undo(ws: Workspace, ref: str) -> Paper:
     """Put a paper back as it was before enrichment (fields set since by a person stay); the records
     it was matched with are never taken for it again."""
