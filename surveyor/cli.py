@@ -65,6 +65,13 @@ def handle_errors(fn: F) -> F:
             _err(f"error: the disk is full{where}")
             _err("hint: free some space and run the same command again; finished work was saved")
             raise typer.Exit(1) from None
+        except Exception as exc:  # an SDK error that escaped surveyor.llm: a message, not a traceback
+            mapped = _sdk_error(exc)
+            if mapped is None:
+                raise
+            _err(f"error: {mapped.message}")
+            _err(f"hint: {mapped.hint}")
+            raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -74,6 +81,21 @@ def _disk_full(exc: BaseException) -> bool:
     if isinstance(exc, OSError):
         return exc.errno in (errno.ENOSPC, errno.EDQUOT)
     return "disk is full" in str(exc)  # sqlite3: "database or disk is full"
+
+
+def _sdk_error(exc: Exception) -> SurveyorError | None:
+    """The message and hint for an `openai`/`httpx2` exception (secrets scrubbed); None for others."""
+    if not type(exc).__module__.startswith(("openai", "httpx2", "httpcore2")):
+        return None
+    from .config import env_config
+    from .llm.errors import from_sdk
+    from .llm.redact import Scrubber
+
+    try:
+        key = env_config().llm.api_key
+    except Exception:  # an invalid setting elsewhere must not hide the error being reported
+        key = None
+    return from_sdk(exc, Scrubber([key]))
 
 
 def _workspace(path: Path) -> Any:
@@ -458,6 +480,9 @@ def classify(
     max_cost: Annotated[
         float | None, typer.Option(help="Stop cleanly once this many dollars are spent.")
     ] = None,
+    timeout: Annotated[
+        float | None, typer.Option(help="Seconds to wait for a reply ([llm] timeout).")
+    ] = None,
     dry_run: Annotated[bool, typer.Option(help="Print requests, tokens and cost; send nothing.")] = False,
     batch: Annotated[bool, typer.Option(help="Submit through the OpenAI Batch API instead.")] = False,
     workspace: WorkspaceOpt = Path("."),
@@ -467,7 +492,13 @@ def classify(
 
     ws = _workspace(workspace)
     _apply_llm_flags(
-        ws, model=model, base_url=base_url, concurrency=concurrency, mode=mode, max_cost=max_cost
+        ws.config,
+        model=model,
+        base_url=base_url,
+        concurrency=concurrency,
+        mode=mode,
+        max_cost=max_cost,
+        timeout=timeout,
     )
     if batch:
         from .classify.batch import submit
@@ -476,14 +507,19 @@ def classify(
         return
     if dry_run:
         report = classify_workspace(ws, backend, relabel, dry_run=True)
-        typer.echo(_format_estimate(report))
+        typer.echo(_format_estimate(report.estimate, report.backend))
         return
+    if (backend or ws.config.classify.backend) == "openai":
+        from .llm import require_key
+
+        require_key(ws.config.llm)  # a dry run needs none; a real one says so before any work
     with _progress("classifying") as progress:
         report = classify_workspace(ws, backend, relabel, progress)
     _print_classify(report)
 
 
-def _apply_llm_flags(ws: Any, **flags: Any) -> None:
+def _apply_llm_flags(config: Any, **flags: Any) -> None:
+    """Command-line values over the [llm] settings (None: not given)."""
     from pydantic import ValidationError
 
     from .config import LLMConfig
@@ -492,20 +528,21 @@ def _apply_llm_flags(ws: Any, **flags: Any) -> None:
     if not given:
         return
     try:
-        ws.config.llm = LLMConfig.model_validate({**ws.config.llm.model_dump(), **given})
+        config.llm = LLMConfig.model_validate({**config.llm.model_dump(), **given})
     except ValidationError as exc:
         err = exc.errors()[0]
         raise SurveyorError(f"--{str(err['loc'][0]).replace('_', '-')}: {err['msg']}") from None
 
 
-def _format_estimate(report: Any) -> str:
-    est = report.estimate or {}
+def _format_estimate(est: dict[str, Any] | None, backend: str, lead: str = "dry run") -> str:
+    """One line: what a run would send and cost."""
+    est = est or {}
     if not est.get("requests"):
         papers = est.get("papers", 0)
-        return f"dry run: {papers} papers to classify with {report.backend}; no requests to pay for"
+        return f"{lead}: {papers} papers to classify with {backend}; no requests to pay for"
     priced = "" if est.get("priced", True) else f" (no price for {est.get('model')}: add [llm.prices])"
     return (
-        f"dry run: {est['requests']} requests for {est['papers']} papers ({est['cached']} cached), "
+        f"{lead}: {est['requests']} requests for {est['papers']} papers ({est['cached']} cached), "
         f"~{est['prompt_tokens']:,} prompt + ~{est['completion_tokens']:,} completion tokens, "
         f"~${est['cost']:.4f}{priced}; taxonomy prefix ~{est['prefix_tokens']:,} tokens a request"
     )
@@ -750,16 +787,59 @@ def eval_(
     cv: Annotated[int, typer.Option(help="K folds, each classified with the other folds as examples.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     report: Annotated[Path | None, typer.Option(help="Also write the results as Markdown.")] = None,
+    model: Annotated[str | None, typer.Option(help="LLM model name ([llm] model).")] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible server URL ([llm] base_url).")
+    ] = None,
+    concurrency: Annotated[int | None, typer.Option(help="Requests in flight ([llm] concurrency).")] = None,
+    mode: Annotated[str | None, typer.Option(help="Structured output mode ([llm] mode).")] = None,
+    timeout: Annotated[
+        float | None, typer.Option(help="Seconds to wait for a reply ([llm] timeout).")
+    ] = None,
+    max_cost: Annotated[float | None, typer.Option(help="Stop once this many dollars are spent.")] = None,
+    cache: Annotated[
+        bool, typer.Option("--cache/--no-cache", help="Reuse replies cached in the workspace's .surveyor/.")
+    ] = True,
+    dry_run: Annotated[bool, typer.Option(help="Print requests, tokens and cost; send nothing.")] = False,
+    workspace: Annotated[
+        Path, typer.Option("-w", "--workspace", help="Settings, prompts and reply cache from this workspace.")
+    ] = Path("."),
 ) -> None:
-    """Measure a classifier against expert labels (micro/macro-F1, per node, calibration)."""
-    from .evaluate import evaluate, report_markdown
+    """Measure a classifier against expert labels (micro/macro-F1, per node, calibration). With
+    --backend openai, the [llm] settings come from the workspace's surveyor.toml, the environment and
+    the flags; the cost is estimated before anything is sent; replies are cached."""
+    from .evaluate import Setup, estimate, evaluate, report_markdown
     from .taxonomy import load_taxonomy
 
-    result = evaluate(gold, taxonomy, backend, depth, cv)
+    flags: dict[str, Any] = {"model": model, "base_url": base_url, "concurrency": concurrency}
+    flags |= {"mode": mode, "timeout": timeout, "max_cost": max_cost}
+    setup = Setup(_eval_config(workspace, backend, cache, flags), workspace / "prompts")
+    if backend == "openai" or dry_run:
+        est = estimate(gold, taxonomy, backend, cv, setup)
+        _err(_format_estimate(est, backend, "dry run" if dry_run else "sending"))
+        if dry_run:
+            return
+    if backend == "openai" and setup.config is not None:
+        from .llm import require_key
+
+        require_key(setup.config.llm)
+    result = evaluate(gold, taxonomy, backend, depth, cv, setup)
     text = report_markdown(result, load_taxonomy(taxonomy))
     if report:
         report.write_text(text)
     typer.echo(json.dumps(result, indent=2, sort_keys=True) if as_json else text.rstrip())
+
+
+def _eval_config(workspace: Path, backend: str, cache: bool, flags: dict[str, Any]) -> Any:
+    """surveyor.toml of the workspace (when there is one) < environment < flags; replies cached in
+    the workspace's .surveyor/ unless --no-cache."""
+    from .config import CONFIG_NAME, env_config, load_config
+
+    config = load_config(workspace) if (workspace / CONFIG_NAME).is_file() else env_config()
+    _apply_llm_flags(config, **flags, cache=None if cache else False)
+    if backend == "openai" and config.llm.cache and not config.llm.cache_file:
+        config.llm.cache_file = str((workspace / ".surveyor" / "cache.sqlite").resolve())
+    return config
 
 
 @app.command()
@@ -1020,9 +1100,9 @@ def taxonomy_bootstrap(
         raise SurveyorError(f"{len(papers)} papers with text: too few to group", "import papers first")
     llm = None
     if chosen == "openai":
-        from .classify.llm import api_settings
+        from .llm.cache import open_cache
 
-        llm = (api_settings(ws.config), ws.cache())
+        llm = (ws.config.llm, open_cache(ws.config.llm, ws.state_dir))
     raw, report = bootstrap(papers, topic, llm=llm)
     _llm_notes(report)
     path = out if out.is_absolute() else ws.root / out

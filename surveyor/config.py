@@ -97,6 +97,9 @@ class LLMConfig(_Section):
     timeout: float = Field(default=60.0, gt=0)
     max_retries: int = Field(default=6, ge=0)
     backoff: float = Field(default=0.5, gt=0)  # seconds before the first retry; doubles each time
+    max_wait: float = Field(default=60.0, ge=0)  # longest Retry-After obeyed; a longer one stops the run
+    cache: bool = True  # reuse cached replies (false: every request is sent, nothing is kept)
+    cache_file: str | None = None  # the reply cache (default: the workspace's .surveyor/cache.sqlite)
     concurrency: int = Field(default=8, ge=1, le=512)
     temperature: float = Field(default=0.0, ge=0, le=2)
     max_tokens: int = Field(default=700, ge=50)

@@ -346,11 +346,15 @@ def llm_messages(node: Node, members: Sequence[tuple[Paper, str]]) -> list[dict[
 
 
 def paragraph_from_reply(content: str) -> str:
-    """The paragraph from the model's reply: the JSON object's `paragraph`, else the whole text."""
-    from .classify.llm import json_reply
+    """The paragraph from the model's reply: the JSON object's `paragraph`, else the whole text;
+    ReplyError (sent back once) when there is none."""
+    from .llm import ReplyError, json_object
 
-    data = json_reply(content)
-    return str(data.get("paragraph") or "") if data else content.strip()
+    data = json_object(content)
+    text = str(data.get("paragraph") or "").strip() if data else content.strip()
+    if not text:
+        raise ReplyError('the reply holds no paragraph; reply with {"paragraph": "..."}')
+    return text
 
 
 def llm_paragraphs(
@@ -358,10 +362,15 @@ def llm_paragraphs(
 ) -> tuple[list[str], int, float, list[str]]:
     """One request per node (cached by request), `concurrency` at a time; the paragraphs in neutral
     form, the requests sent, their cost and notes on failed nodes."""
-    from .classify.llm import ask_json
+    from .llm import ask_json
 
     replies, stats = ask_json(
-        settings, cache, [(n.id, llm_messages(n, m), 900) for n, m in jobs], SCHEMA, "draft"
+        settings,
+        cache,
+        [(n.id, llm_messages(n, m), 900) for n, m in jobs],
+        SCHEMA,
+        "draft",
+        read=paragraph_from_reply,
     )
-    texts = [from_latex(paragraph_from_reply(r)) if r else "" for r in replies]
+    texts = [from_latex(r) if r else "" for r in replies]
     return texts, stats.requests, stats.cost, stats.notes

@@ -13,6 +13,7 @@ import random
 import shutil
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -149,35 +150,85 @@ def _figures(
     }
 
 
-def _scratch(root: Path, taxonomy_path: Path, backend: str) -> Workspace:
+def _scratch(
+    root: Path, taxonomy_path: Path, backend: str, base: Config | None, prompts: Path | None
+) -> Workspace:
+    """A workspace for one fold: the taxonomy, the caller's classify and [llm] settings (never written
+    to disk: the API key stays in memory), its prompt overrides."""
     root.mkdir(parents=True)
     shutil.copy(taxonomy_path, root / "taxonomy.yaml")
-    config = Config.model_validate(
-        {"title": "eval", "taxonomy": "taxonomy.yaml", "classify": {"backend": backend}}
+    if prompts is not None and prompts.is_dir():
+        shutil.copytree(prompts, root / "prompts")
+    base = base or Config()
+    config = Config(
+        title="eval",
+        taxonomy="taxonomy.yaml",
+        classify=base.classify.model_copy(update={"backend": backend}),
+        llm=base.llm,
     )
     (root / "surveyor.toml").write_text(f'taxonomy = "taxonomy.yaml"\n[classify]\nbackend = "{backend}"\n')
     return Workspace(root, config)
 
 
-def predict(
-    gold: list[GoldPaper], taxonomy_path: Path, backend: str, folds: int = 0
-) -> dict[str, list[Label]]:
-    """Classify the gold papers in scratch workspaces: zero-shot, or K-fold with the rest as examples."""
+def _fold_workspaces(
+    gold: list[GoldPaper], taxonomy_path: Path, backend: str, folds: int, setup: Setup, tmp: Path
+) -> Iterator[tuple[Workspace, list[str]]]:
+    """Per fold, a scratch workspace holding every gold paper, the other folds' labels as human
+    decisions (none when zero-shot), and the ids it must classify."""
     groups = _folds([g.paper.id for g in gold], folds) if folds > 1 else [[g.paper.id for g in gold]]
     by_id = {g.paper.id: g for g in gold}
+    for k, test in enumerate(groups):
+        ws = _scratch(tmp / f"fold{k}", taxonomy_path, backend, setup.config, setup.prompts)
+        ws.save_papers(g.paper for g in gold)
+        held_out = set(test)
+        train = [pid for pid in by_id if pid not in held_out] if folds > 1 else []
+        ws.save_decisions(_human(by_id[pid]) for pid in train)
+        yield ws, test
+
+
+@dataclass(frozen=True)
+class Setup:
+    """How the gold papers are classified: the settings (surveyor.toml, env, flags) and the folder
+    of prompt overrides."""
+
+    config: Config | None = None
+    prompts: Path | None = None
+
+
+def predict(
+    gold: list[GoldPaper], taxonomy_path: Path, backend: str, folds: int = 0, setup: Setup | None = None
+) -> tuple[dict[str, list[Label]], dict[str, Any]]:
+    """Classify the gold papers in scratch workspaces: zero-shot, or K-fold with the rest as examples.
+    Also returns what the runs did (requests, cost, failed papers, notes)."""
     predicted: dict[str, list[Label]] = {}
+    runs: dict[str, Any] = {"requests": 0, "cost": 0.0, "failed": 0, "notes": []}
     with tempfile.TemporaryDirectory(prefix="surveyor-eval-") as tmp:
-        for k, test in enumerate(groups):
-            ws = _scratch(Path(tmp) / f"fold{k}", taxonomy_path, backend)
-            ws.save_papers(g.paper for g in gold)
-            train = [pid for pid in by_id if pid not in set(test)] if folds > 1 else []
-            ws.save_decisions(_human(by_id[pid]) for pid in train)
-            classify_workspace(ws, command="eval")
+        for ws, test in _fold_workspaces(gold, taxonomy_path, backend, folds, setup or Setup(), Path(tmp)):
+            report = classify_workspace(ws, command="eval")
+            runs["requests"] += report.requests
+            runs["cost"] += report.cost
+            runs["failed"] += report.failed
+            runs["notes"] += [n for n in report.notes if n not in runs["notes"]]
             labels = ws.load_labels()
             for pid in test:
                 rec = labels.get(pid)
                 predicted[pid] = [] if rec is None or rec.out_of_scope else rec.labels
-    return predicted
+    return predicted, runs
+
+
+def estimate(
+    gold_path: Path, taxonomy_path: Path, backend: str, cv: int = 0, setup: Setup | None = None
+) -> dict[str, Any]:
+    """What evaluating would send and cost, before sending anything (the folds' dry runs, summed)."""
+    gold = load_gold(gold_path, load_taxonomy(taxonomy_path))
+    total: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="surveyor-eval-") as tmp:
+        for ws, _ in _fold_workspaces(gold, taxonomy_path, backend, cv, setup or Setup(), Path(tmp)):
+            fold = classify_workspace(ws, command="eval", dry_run=True).estimate or {}
+            for key, value in fold.items():
+                summable = isinstance(value, int | float) and not isinstance(value, bool)
+                total[key] = total.get(key, 0) + value if summable and key != "prefix_tokens" else value
+    return total
 
 
 def _human(g: GoldPaper) -> Classification:
@@ -199,15 +250,20 @@ def _folds(ids: list[str], k: int) -> list[list[str]]:
 
 
 def evaluate(
-    gold_path: Path, taxonomy_path: Path, backend: str = "offline", depth: int | None = None, cv: int = 0
+    gold_path: Path,
+    taxonomy_path: Path,
+    backend: str = "offline",
+    depth: int | None = None,
+    cv: int = 0,
+    setup: Setup | None = None,
 ) -> dict[str, Any]:
     """The whole evaluation: load, classify, score; per facet too."""
     taxonomy = load_taxonomy(taxonomy_path)
     gold = load_gold(gold_path, taxonomy)
-    predicted = predict(gold, taxonomy_path, backend, cv)
+    predicted, runs = predict(gold, taxonomy_path, backend, cv, setup)
     truth = {g.paper.id: g.labels for g in gold}
     result = score(taxonomy, truth, predicted, depth)
-    result.update(backend=backend, depth=depth or "leaf", cv=cv or None)
+    result.update(backend=backend, depth=depth or "leaf", cv=cv or None, runs=runs)
     facets = [n for n in taxonomy.iter_nodes() if n.facet]
     result["facets"] = {}
     for facet in facets:
@@ -222,6 +278,13 @@ def evaluate(
     return result
 
 
+def _runs_lines(runs: dict[str, Any] | None) -> list[str]:
+    if not runs or not (runs["requests"] or runs["failed"]):
+        return []
+    lines = [f"- requests: {runs['requests']} (${runs['cost']:.4f}); papers failed: {runs['failed']}"]
+    return lines + [f"- note: {note}" for note in runs["notes"]]
+
+
 def report_markdown(result: dict[str, Any], taxonomy: Taxonomy) -> str:
     """The evaluation as a Markdown report."""
     lines = [
@@ -230,6 +293,7 @@ def report_markdown(result: dict[str, Any], taxonomy: Taxonomy) -> str:
         f"- papers: {result['n_papers']}",
         f"- micro-F1: {result['micro_f1']:.3f}",
         f"- macro-F1: {result['macro_f1']:.3f}",
+        *_runs_lines(result.get("runs")),
         "",
         "| node | name | precision | recall | F1 | support |",
         "| --- | --- | --- | --- | --- | --- |",

@@ -458,7 +458,7 @@ def llm_refine(
     papers of the new top-level proposals into them or into none; a proposal left with fewer than
     MIN_GROUP papers is dropped. Replies that are missing or malformed keep the offline values, with a
     note. Merges pass through unchanged."""
-    from .classify.llm import ask_json, json_reply
+    from .llm import ask_json
 
     report = LLMReport(settings.model)
     context = "Taxonomy (id: name - description):\n" + outline(taxonomy)
@@ -474,7 +474,7 @@ def llm_refine(
     used = {n.id for n in taxonomy.iter_nodes()} | {p.node for p in named}
     in_split = {id(c) for p in proposals for c in p.children}
     for prop, reply in zip(named, replies, strict=True):
-        data = json_reply(reply)
+        data = reply or {}
         name = " ".join(str(data.get("name") or "").split())[:80]
         if not name:
             report.notes.append(f"{prop.node}: no name in the reply; the keyword name is kept")
@@ -513,7 +513,7 @@ def llm_refine(
         chosen: dict[str, str | None] = {}
         known = {p.node for p in adds}
         for batch, reply in zip(batches, replies, strict=True):
-            rows = json_reply(reply).get("assignments")
+            rows = (reply or {}).get("assignments")
             got = {
                 str(r.get("paper")): r.get("category")
                 for r in (rows if isinstance(rows, list) else [])
@@ -725,7 +725,7 @@ def bootstrap(
     tree = nodes(ids, k, 0)
     report = None
     if llm is not None:
-        from .classify.llm import ask_json, json_reply
+        from .llm import ask_json
 
         settings, cache = llm
         context = f"Survey topic: {topic}"
@@ -741,7 +741,7 @@ def bootstrap(
         report = LLMReport(settings.model, stats.requests, stats.cost, list(stats.notes))
         used = set()
         for (node, _), reply in zip(made, replies, strict=True):
-            data = json_reply(reply)
+            data = reply or {}
             name = " ".join(str(data.get("name") or "").split())[:80]
             if name:
                 node["name"] = name
@@ -778,11 +778,11 @@ def suggest_workspace(
     proposals = suggest(ws.taxonomy, papers, labels, cutoff, max_proposals)
     report = None
     if backend == "openai":
-        from .classify.llm import api_settings
+        from .llm.cache import open_cache
 
         proposals, report = llm_refine(
-            api_settings(ws.config),
-            ws.cache(),
+            ws.config.llm,
+            open_cache(ws.config.llm, ws.state_dir),
             ws.taxonomy,
             papers,
             proposals,

@@ -293,10 +293,10 @@ def draft(ws: Workspace, node: str | None = None, backend: str = "offline") -> t
     kinds = {pid: rec.paper_type for pid, rec in lib.labels.items()}
     report = drafting.DraftReport(backend, [])
     if backend == "openai":
-        from .classify.llm import api_settings
+        from .llm.cache import open_cache
 
         texts, report.requests, report.cost, report.notes = drafting.llm_paragraphs(
-            api_settings(ws.config), ws.cache(), jobs
+            ws.config.llm, open_cache(ws.config.llm, ws.state_dir), jobs
         )
     else:
         from .prose import library_frequency, offline_paragraph

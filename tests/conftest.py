@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from surveyor import clock
+from surveyor.models import Paper
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "video-understanding"
@@ -97,6 +98,20 @@ def write_workspace(root: Path, config: str = "", taxonomy: str | None = None) -
     (root / "taxonomy.yaml").write_text(taxonomy if taxonomy is not None else TAXONOMY.read_text())
     (root / "surveyor.toml").write_text('title = "Test list"\ntaxonomy = "taxonomy.yaml"\n' + config)
     return root
+
+
+def topic_papers(n: int) -> list[Paper]:
+    """`n` papers on four video topics (P00..: streaming, anomaly, sports, long video) for LLM tests."""
+    topics = ["streaming video", "video anomaly detection", "sports video", "long video"]
+    return [
+        Paper(
+            id=f"2401.{i:05d}",
+            arxiv_id=f"2401.{i:05d}",
+            title=f"P{i:02d}: a model for {topics[i % 4]}",
+            abstract=f"We study {topics[i % 4]} number {i}. Our model works on videos.",
+        )
+        for i in range(n)
+    ]
 
 
 CLI = [sys.executable, "-c", "from surveyor.cli import main; main()"]

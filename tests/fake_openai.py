@@ -4,11 +4,17 @@ GET /v1/batches/{id}.
 
 SYNTHETIC: every reply is built here by hand in the documented response formats; nothing was
 recorded from the live service. The `oracle` decides a "correct" classification from keywords;
-`faults` script failures per paper title: 429 (with Retry-After), 500, timeout, dropped connection,
-malformed JSON, ids outside the taxonomy, finish_reason=length, refusal. `reject` lists
-structured-output modes answered with 400, like a server that does not support them.
+`faults` script failures per paper title: 429 (with Retry-After; `429huge`: a day), 500, timeout,
+dropped connection, malformed JSON, ids outside the taxonomy, finish_reason=length, refusal, and
+replies that are not chat completions (`html`: a 200 HTML page, `list`: a 200 JSON list,
+`tool_nofunc`: a tool call without `function`), `echo_key`: a 400 whose error body repeats the
+request's Authorization header. `always` applies one fault to every request. `reject` lists
+structured-output modes answered with 400, like a server that does not support them; `models`
+limits the models served (others: 404 `model_not_found`, as OpenAI answers; GET /v1/models lists
+them); `keys` limits the API keys accepted (others: 401).
 
-Run standalone for benchmarks: python tests/fake_openai.py --latency 0.2   (prints the base URL)
+Run standalone for benchmarks: python tests/fake_openai.py --latency 0.2 [--record FILE]
+(prints the base URL; with --record, every chat request body is appended to FILE as a JSON line)
 """
 
 from __future__ import annotations
@@ -59,12 +65,20 @@ class FakeOpenAI:
         reject: tuple[str, ...] = (),
         faults: dict[str, list[str]] | None = None,
         timeout_sleep: float = 3.0,
+        always: str | None = None,
+        models: tuple[str, ...] | None = None,
+        keys: tuple[str, ...] | None = None,
+        record: str | None = None,
     ) -> None:
         self.oracle = oracle
         self.latency = latency
         self.reject = set(reject)
         self.faults = {k: list(v) for k, v in (faults or {}).items()}
         self.timeout_sleep = timeout_sleep
+        self.always = always
+        self.models = models
+        self.keys = keys
+        self.record = record
         self.requests: list[tuple[str, dict[str, str], Any]] = []
         self.attempts: Counter[str] = Counter()
         self.files: dict[str, bytes] = {}
@@ -92,8 +106,13 @@ class FakeOpenAI:
         return [body for path, _, body in self.requests if path.endswith("/chat/completions")]
 
     # chat -------------------------------------------------------------------
-    def complete(self, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
+    def complete(self, body: dict[str, Any], auth: str = "") -> tuple[int, dict[str, str], Any]:
         """Status, headers and JSON (or a fault marker) for one chat request."""
+        if self.keys is not None and auth.removeprefix("Bearer ") not in self.keys:
+            return 401, {}, _error("Incorrect API key provided.", "invalid_request_error", "invalid_api_key")
+        if self.models is not None and body.get("model") not in self.models:
+            text = f"The model `{body.get('model')}` does not exist or you do not have access to it."
+            return 404, {}, _error(text, "invalid_request_error", "model_not_found")
         mode = _mode(body)
         if mode in self.reject:
             return (
@@ -112,6 +131,9 @@ class FakeOpenAI:
         with self.lock:
             self.attempts[title] += 1
             fault = next((queue.pop(0) for key, queue in self.faults.items() if key in title and queue), None)
+        fault = fault or self.always
+        if fault in ("html", "list", "tool_nofunc", "echo_key", "429huge"):
+            return _odd(fault, body, auth)
         if fault == "429":
             return (
                 429,
@@ -143,6 +165,31 @@ class FakeOpenAI:
         elif fault == "refusal":
             content, refusal = None, "I can't help with classifying this paper."
         return 200, {}, _completion(body, mode, content, refusal, finish)
+
+
+def _error(message: str, kind: str, code: str | None = None) -> dict[str, Any]:
+    return {"error": {"message": message, "type": kind, "param": None, "code": code}}
+
+
+def _odd(fault: str, body: dict[str, Any], auth: str) -> tuple[int, dict[str, str], Any]:
+    """Replies a misconfigured server or proxy gives (synthetic)."""
+    if fault == "html":
+        page = b"<!DOCTYPE html><html><head><title>Welcome</title></head><body>It works!</body></html>"
+        return 200, {"Content-Type": "text/html"}, page
+    if fault == "list":
+        return 200, {}, [{"object": "model", "id": body.get("model")}]
+    if fault == "tool_nofunc":
+        message = {"role": "assistant", "content": None, "tool_calls": [{"id": "call_1", "type": "function"}]}
+        completion = _completion(body, "text", "", None, "tool_calls")
+        completion["choices"][0]["message"] = message
+        return 200, {}, completion
+    if fault == "echo_key":
+        return (
+            400,
+            {},
+            _error(f"Invalid request: header Authorization={auth} is malformed", "invalid_request"),
+        )
+    return 429, {"retry-after": "86400"}, _error("You exceeded your daily request limit.", "rate_limit")
 
 
 class _Server(ThreadingHTTPServer):
@@ -210,13 +257,17 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
         def _send(
             self, status: int, payload: Any, headers: dict[str, str] | None = None, raw: bytes | None = None
         ) -> None:
+            if isinstance(payload, bytes):
+                payload, raw = None, payload
             data = raw if raw is not None else json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header(
+            headers = dict(headers or {})
+            kind = headers.pop(
                 "Content-Type", "application/json" if raw is None else "application/octet-stream"
             )
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(data)))
-            for key, value in (headers or {}).items():
+            for key, value in headers.items():
                 self.send_header(key, value)
             self.end_headers()
             self.wfile.write(data)
@@ -230,9 +281,12 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             if self.path.endswith("/chat/completions"):
                 body = json.loads(raw)
                 fake.requests.append((self.path, headers, body))
+                if fake.record:
+                    with fake.lock, open(fake.record, "a", encoding="utf-8") as fh:
+                        fh.write(json.dumps(body, ensure_ascii=False) + "\n")
                 if fake.latency:
                     time.sleep(fake.latency)
-                status, extra, payload = fake.complete(body)
+                status, extra, payload = fake.complete(body, self.headers.get("Authorization", ""))
                 if payload == "timeout":
                     time.sleep(fake.timeout_sleep)
                     return
@@ -253,6 +307,12 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             fake.requests.append((self.path, dict(self.headers.items()), None))
+            if self.path.endswith("/models") and fake.models is not None:
+                listed = [
+                    {"id": m, "object": "model", "created": 0, "owned_by": "synthetic"} for m in fake.models
+                ]
+                self._send(200, {"object": "list", "data": listed})
+                return
             m = re.search(r"/files/([\w-]+)/content$", self.path)
             if m and m.group(1) in fake.files:
                 self._send(200, None, raw=fake.files[m.group(1)])
@@ -332,8 +392,9 @@ def main() -> None:
     """Serve until killed, printing the base URL (for benchmarks)."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--latency", type=float, default=0.2)
+    parser.add_argument("--record", help="append every chat request body to this file")
     args = parser.parse_args()
-    server = FakeOpenAI(keyword_oracle({}, "watch-comprehensive"), latency=args.latency)
+    server = FakeOpenAI(keyword_oracle({}, "watch-comprehensive"), latency=args.latency, record=args.record)
     with server:
         print(server.url, flush=True)
         try:

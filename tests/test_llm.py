@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, kill_mid_run, run_cli, write_workspace
+from conftest import ROOT, kill_mid_run, run_cli, topic_papers, write_workspace
 from fake_openai import FakeOpenAI, keyword_oracle
 from typer.testing import CliRunner
 
@@ -31,16 +31,7 @@ def make_ws(tmp_path: Path, url: str, n: int = 8, extra: str = "", name: str = "
     defaults = "" if "concurrency" in extra else "concurrency = 4\n"
     llm = f'[llm]\nbase_url = "{url}"\napi_key = "{KEY}"\nbackoff = 0.01\ntimeout = 0.5\n{defaults}{extra}'
     ws = Workspace(write_workspace(tmp_path / name, llm))
-    topics = ["streaming video", "video anomaly detection", "sports video", "long video"]
-    ws.save_papers(
-        Paper(
-            id=f"2401.{i:05d}",
-            arxiv_id=f"2401.{i:05d}",
-            title=f"P{i:02d}: a model for {topics[i % 4]}",
-            abstract=f"We study {topics[i % 4]} number {i}. Our model works on videos.",
-        )
-        for i in range(n)
-    )
+    ws.save_papers(topic_papers(n))
     return ws
 
 
@@ -355,8 +346,8 @@ def test_ask_json_probes_the_structured_mode_once_and_shares_it(tmp_path: Path) 
     """The drafter and taxonomy suggestions ask through `ask_json`: on a server that refuses
     json_schema it falls back to json_object with the schema, and remembers the mode for the next
     call (which sends no probe)."""
-    from surveyor.classify.llm import ask_json
     from surveyor.config import LLMConfig
+    from surveyor.llm import ask_json
     from surveyor.store import Cache
 
     schema = {"type": "object", "properties": {"x": {"type": "string"}}, "required": ["x"]}
@@ -370,7 +361,7 @@ def test_ask_json_probes_the_structured_mode_once_and_shares_it(tmp_path: Path) 
             settings, cache, [*jobs, ("job 3", [{"role": "user", "content": "q3"}], 50)], schema, "answer"
         )
         second = fake.chat_requests()[len(first) :]
-    assert [json.loads(r)["x"] for r in replies] == ["QUESTION 0", "QUESTION 1", "QUESTION 2"]
+    assert [r["x"] for r in replies] == ["QUESTION 0", "QUESTION 1", "QUESTION 2"]
     assert [b["response_format"]["type"] for b in first] == [
         "json_schema",
         "json_object",
@@ -380,4 +371,4 @@ def test_ask_json_probes_the_structured_mode_once_and_shares_it(tmp_path: Path) 
     assert any("rejected json_schema" in n for n in stats.notes)
     assert first[1]["response_format"]["schema"] == schema
     assert later.requests == 1 and [b["response_format"]["type"] for b in second] == ["json_object"]
-    assert json.loads(more[3])["x"] == "Q3"
+    assert more[3]["x"] == "Q3"

@@ -12,18 +12,25 @@ back for repair: an invalid one is recorded as failed, and the next direct run r
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from .. import clock
 from ..errors import InputError, SurveyorError
+from ..llm.cache import Replies
+from ..llm.client import Link, scrubber
+from ..llm.codec import BadReply, Refusal, ReplyError, from_payload, parse_object, text_of
+from ..llm.errors import NoEndpoint, Rejected
+from ..llm.session import price_of
 from ..models import Paper, Verdict
-from ..store import Cache, Workspace, read_jsonl, write_jsonl, writes
-from .llm import LLMClassifier, _answer
-from .prompt import ReplyError, extract_json, to_verdict
+from ..store import Workspace, read_jsonl, write_jsonl, writes
+from .llm import LLMClassifier
+from .prompt import to_verdict
 from .runner import plan, run_classifier
 
 ENDPOINT = "/v1/chat/completions"
@@ -65,14 +72,12 @@ def _classifier(ws: Workspace, backend: str) -> tuple[LLMClassifier, list[Paper]
     return p.clf, p.todo, p
 
 
-def _mode(clf: LLMClassifier, ws: Workspace) -> str:
-    if clf.settings.mode != "auto":
-        return clf.settings.mode
-    cache = Cache(clf.cache_path)
+def _mode(clf: LLMClassifier) -> str:
+    db = clf.cache()
     try:
-        return cache.meta(f"mode:{clf.settings.base_url}:{clf.model}") or "json_schema"
+        return clf.known_mode(db)
     finally:
-        cache.close()
+        db.close()
 
 
 def write_requests(ws: Workspace, backend: str = "openai") -> tuple[Path, LLMClassifier, str, int]:
@@ -80,7 +85,7 @@ def write_requests(ws: Workspace, backend: str = "openai") -> tuple[Path, LLMCla
     clf, todo, _ = _classifier(ws, backend)
     if not todo:
         raise SurveyorError("nothing to classify: every paper has a current label")
-    mode = _mode(clf, ws)
+    mode = _mode(clf)
     folder = ws.state_dir / "batch"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"requests-{clock.stamp().replace(':', '')}.jsonl"
@@ -96,25 +101,47 @@ def write_requests(ws: Workspace, backend: str = "openai") -> tuple[Path, LLMCla
     return path, clf, mode, len(todo)
 
 
-def _client(clf: LLMClassifier) -> Any:
-    from openai import OpenAI
+T = TypeVar("T")
 
-    return OpenAI(
-        api_key=clf.settings.api_key,
-        base_url=clf.settings.base_url,
-        max_retries=3,
-        timeout=clf.settings.timeout,
-    )
+
+def _remote(clf: LLMClassifier, op: Callable[[Any], Awaitable[T]]) -> T:
+    """`op(client)` (a Files or Batches API call) through the one client and retry policy."""
+
+    async def run() -> T:
+        link = Link(clf.settings, endpoint="Batch API (files and batches endpoints)")
+        try:
+            return await link.call(lambda: op(link.client))
+        except NoEndpoint as exc:
+            exc.hint = (
+                "run the requests file elsewhere (e.g. vLLM's run_batch) and ingest the results with "
+                "`surveyor batch collect --from FILE`"
+            )
+            raise
+        except Rejected as exc:
+            raise SurveyorError(
+                f"the server refused the batch request ({exc})", "check [llm] base_url and the API key"
+            ) from None
+        finally:
+            await link.close()
+
+    return asyncio.run(run())
+
+
+def _call(resource: str, method: str, *args: Any) -> Callable[[Any], Awaitable[Any]]:
+    """An SDK call for `_remote`: `client.<resource>.<method>(*args)`."""
+    return lambda client: getattr(getattr(client, resource), method)(*args)
 
 
 @writes("batch submit")
 def submit(ws: Workspace, backend: str = "openai") -> str:
     """Write, upload and submit a batch; record it; say what to run next."""
     path, clf, mode, count = write_requests(ws, backend)
-    client = _client(clf)
-    with path.open("rb") as fh:
-        uploaded = client.files.create(file=fh, purpose="batch")
-    batch = client.batches.create(input_file_id=uploaded.id, endpoint=ENDPOINT, completion_window="24h")
+    data = path.read_bytes()
+    uploaded = _remote(clf, lambda c: c.files.create(file=(path.name, data), purpose="batch"))
+    batch = _remote(
+        clf,
+        lambda c: c.batches.create(input_file_id=uploaded.id, endpoint=ENDPOINT, completion_window="24h"),
+    )
     records = _load(ws)
     records[batch.id] = BatchRecord(
         id=batch.id,
@@ -141,9 +168,8 @@ def status(ws: Workspace) -> list[BatchRecord]:
     open_ones = [r for r in records.values() if not r.collected]
     if open_ones:
         clf, _, _ = _classifier(ws, "openai")
-        client = _client(clf)
         for record in open_ones:
-            batch = client.batches.retrieve(record.id)
+            batch = _remote(clf, _call("batches", "retrieve", record.id))
             record.status = batch.status
             record.output_file_id = batch.output_file_id
         _save(ws, records)
@@ -163,9 +189,8 @@ def collect(ws: Workspace, from_file: Path | None = None) -> list[str]:
     if not ready:
         return ["no finished batch to collect (see `surveyor batch status`)"]
     clf, _, _ = _classifier(ws, "openai")
-    client = _client(clf)
     for record in ready:
-        text = client.files.content(record.output_file_id).text
+        text = _remote(clf, _call("files", "content", record.output_file_id)).text
         lines.append(_ingest(ws, text, f"batch {record.id}"))
         records[record.id].collected = True
         _save(ws, records)
@@ -186,58 +211,48 @@ class _Results:
         self.prompt_hash = clf.prompt_hash
         self.papers = papers
         self.replies = replies
+        self.scrub = scrubber(clf.settings)
 
     def classify(self, papers: list[Paper]) -> Any:
-        """A verdict per paper that has a result; each reply is cached like a direct call's."""
-        cache = Cache(self.clf.cache_path)
+        """A verdict per paper that has a result; each valid reply is cached like a direct call's."""
+        db = self.clf.cache()
+        cache = Replies(self.clf.settings, db, self.scrub)
         try:
             for paper in papers:
-                verdict = self._verdict(paper, self.replies[paper.id])
-                body = (self.replies[paper.id].get("response") or {}).get("body")
-                if body and verdict.status == "ok":
-                    answer = _answer(body)
+                verdict, answer = self._verdict(paper, self.replies[paper.id])
+                if answer is not None and verdict.status == "ok":
                     request = self.clf.body(self.mode, self.clf.messages(paper))
-                    raw = json.dumps(
-                        {
-                            "content": answer.content,
-                            "finish_reason": answer.finish_reason,
-                            "refusal": answer.refusal,
-                        }
-                    )
-                    cache.put(
-                        self.clf.chat.key(request),
-                        self.clf.model,
-                        raw,
-                        answer.prompt_tokens,
-                        answer.completion_tokens,
-                    )
+                    cache.put(cache.key(request), answer)
                 yield paper.id, verdict
         finally:
-            cache.close()
+            db.close()
 
-    def _verdict(self, paper: Paper, line: dict[str, Any]) -> Verdict:
+    def _verdict(self, paper: Paper, line: dict[str, Any]) -> tuple[Verdict, Any]:
         response = line.get("response") or {}
         if line.get("error") or response.get("status_code", 200) != 200:
             error = line.get("error") or {"message": f"status {response.get('status_code')}"}
-            return Verdict(status="failed", error=f"batch request failed: {error.get('message', error)}")
-        answer = _answer(response.get("body") or {})
+            message = error.get("message", error) if isinstance(error, dict) else error
+            return self._failed(f"batch request failed: {message}"), None
+        try:
+            answer = from_payload(response.get("body"))
+        except BadReply as exc:
+            return self._failed(f"batch result is not a chat completion: {exc}"), None
         spent: dict[str, Any] = {
             "requests": 1,
             "prompt_tokens": answer.prompt_tokens,
             "completion_tokens": answer.completion_tokens,
-            "cost": self.clf.chat.cost(answer),
+            "cost": price_of(self.clf.settings, answer),
         }
-        if answer.refusal:
-            return Verdict(status="failed", error=f"the model refused: {answer.refusal[:200]}", **spent)
         try:
-            if answer.finish_reason == "length":
-                raise ReplyError("the reply was cut off at max_tokens")
-            verdict = to_verdict(extract_json(answer.content), paper, self.clf.taxonomy)
+            verdict = to_verdict(parse_object(text_of(answer)), paper, self.clf.taxonomy)
+        except Refusal as exc:
+            return self._failed(f"the model refused: {exc}", spent), None
         except ReplyError as exc:
-            return Verdict(
-                status="failed", error=f"invalid reply in batch: {exc}; a direct run retries it", **spent
-            )
-        return verdict.model_copy(update=spent)
+            return self._failed(f"invalid reply in batch: {exc}; a direct run retries it", spent), None
+        return verdict.model_copy(update=spent), answer
+
+    def _failed(self, reason: str, spent: dict[str, Any] | None = None) -> Verdict:
+        return Verdict(status="failed", error=self.scrub(reason), **(spent or {}))
 
 
 def _ingest(ws: Workspace, text: str, source: str) -> str:
@@ -259,7 +274,7 @@ def _ingest(ws: Workspace, text: str, source: str) -> str:
     todo = [papers[pid] for pid in sorted(replies)]
     report = p.report
     if todo:
-        results = _Results(clf, papers, replies, _mode(clf, ws))
+        results = _Results(clf, papers, replies, _mode(clf))
         run_classifier(ws, results, p.taxonomy, todo, p.labels, report, None, "batch collect")  # type: ignore[arg-type]
     extra = f", {unknown} results for papers not in the workspace skipped" if unknown else ""
     return (

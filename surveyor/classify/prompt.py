@@ -9,13 +9,13 @@ text, or whose reply, addresses the model (`guard.py`) is flagged for review.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..llm.codec import ReplyError
 from ..models import PAPER_TYPES, Label, Paper, PaperType, Verdict
 from ..resources import shipped_dir
 from ..taxonomy import Node, Taxonomy
@@ -24,10 +24,6 @@ from .guard import injection_flag
 
 SYSTEM = "classify_system.md"
 USER = "classify_user.md"
-
-
-class ReplyError(ValueError):
-    """A reply that cannot be used, with the message to send back to the model."""
 
 
 class ReplyLabel(BaseModel):
@@ -146,23 +142,6 @@ def reply_schema(taxonomy: Taxonomy) -> dict[str, Any]:
         "introduces": strings,
     }
     return {"type": "object", "properties": props, "required": list(props), "additionalProperties": False}
-
-
-def extract_json(text: str) -> Any:
-    """The JSON object in a reply, allowing code fences and prose around it."""
-    text = text.strip()
-    fenced = re.search(r"```(?:json)?\s*(.*?)```", text, re.S)
-    if fenced:
-        text = fenced.group(1).strip()
-    if not text.startswith("{"):
-        start, end = text.find("{"), text.rfind("}")
-        if start < 0 or end <= start:
-            raise ReplyError("the reply holds no JSON object")
-        text = text[start : end + 1]
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ReplyError(f"the reply is not valid JSON ({exc.msg} at character {exc.pos})") from exc
 
 
 def _norm(text: str) -> str:
