@@ -1,19 +1,27 @@
-"""LLM backend throughput against the local test server with a fixed 200 ms latency.
+"""LLM client throughput: `surveyor classify` against the raw `AsyncOpenAI` SDK, same requests, same server.
 
-Usage: python benchmarks/llm_throughput.py [N] [CONCURRENCY]   (defaults 1000 and 32)
-Starts tests/fake_openai.py in its own process (synthetic replies, 200 ms each). Then:
-1. classifies N papers in a fresh process, timing the classification call itself (after imports):
-   papers/s against the ideal CONCURRENCY / 0.2 s, and client CPU per paper (process CPU during it);
-2. classifies N more papers end to end with the `surveyor classify` command (start-up included);
-3. re-runs the command: its time and its requests (from the run log) must be ~0.
-Prompt tokens per paper are the server's count, characters / 4 (no tokenizer is available offline).
+Usage: python benchmarks/llm_throughput.py [N] [CONCURRENCY] [ROUNDS]   (defaults 380, 32, 3)
+
+Starts tests/fake_openai.py in its own process (synthetic replies after a fixed 200 ms, every chat
+request body recorded to a file). Each round, in fresh workspaces holding the same N papers (so the
+same request bodies), each in its own process:
+1. end to end: the `surveyor classify --backend openai` command, start-up included;
+2. classification phase: `classify_workspace` alone, timed after every import (the SDK's included);
+3. raw SDK loop: `AsyncOpenAI` with a semaphore of CONCURRENCY sending the bodies the first end-to-end
+   run recorded through `chat.completions.create`, timed after its imports (the loop alone), and its
+   process wall (imports included).
+Medians over the rounds are printed with the two ratios the issue sets (end to end >= 85 % of the raw
+loop's speed, the classification phase >= 95 %), then the start-up (the sum of the top-level imports
+of the command, `python -X importtime`), and a re-run (nothing to send: no requests).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,21 +33,44 @@ sys.path.insert(0, str(ROOT))
 from surveyor.models import Paper  # noqa: E402
 from surveyor.store import Workspace  # noqa: E402
 
-TIMED = """
+PHASE = """
 import json, sys, time
 from pathlib import Path
-import surveyor.classify.llm, sklearn  # imports before the clock starts
+import openai, surveyor.classify.llm  # every import before the clock starts
 from surveyor.classify.runner import classify_workspace
 from surveyor.store import Workspace
 ws = Workspace(Path(sys.argv[1]))
 wall, cpu = time.perf_counter(), time.process_time()
 report = classify_workspace(ws, backend="openai")
 print(json.dumps({"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu,
-                  "papers": report.classified, "requests": report.requests}))
+                  "papers": report.classified, "failed": report.failed, "requests": report.requests}))
+"""
+
+RAW = """
+import asyncio, json, sys, time
+from openai import AsyncOpenAI
+bodies = [json.loads(line) for line in open(sys.argv[2], encoding="utf-8")][: int(sys.argv[4])]
+
+async def main():
+    client = AsyncOpenAI(api_key="sk-benchmark", base_url=sys.argv[1], max_retries=0)
+    gate = asyncio.Semaphore(int(sys.argv[3]))
+
+    async def one(body):
+        async with gate:
+            reply = await client.chat.completions.create(**body)
+            return reply.choices[0].message.content
+
+    start = time.perf_counter()
+    replies = await asyncio.gather(*(one(b) for b in bodies))
+    print(json.dumps({"wall": time.perf_counter() - start, "replies": sum(1 for r in replies if r)}))
+    await client.close()
+
+asyncio.run(main())
 """
 
 
-def workspace(root: Path, url: str, concurrency: int, n: int, start: int) -> None:
+def workspace(root: Path, url: str, concurrency: int, n: int) -> Path:
+    """A workspace of `n` papers (the same in every call, so the same request bodies)."""
     root.mkdir()
     shutil.copy(ROOT / "taxonomies" / "video-understanding.yaml", root / "taxonomy.yaml")
     (root / "surveyor.toml").write_text(
@@ -52,65 +83,106 @@ def workspace(root: Path, url: str, concurrency: int, n: int, start: int) -> Non
             title=f"P{i:05d}: a model for streaming video",
             abstract="We study streaming video understanding with memory. " * 8,
         )
-        for i in range(start, start + n)
+        for i in range(n)
     )
+    return root
 
 
-def cli(env: dict[str, str], *args: str) -> tuple[float, str]:
+def run(env: dict[str, str], *args: str) -> tuple[float, str, str]:
+    """Wall time, stdout and stderr of a Python subprocess."""
     start = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", "from surveyor.cli import main; main()", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return time.perf_counter() - start, done.stdout
+    done = subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True, check=True)
+    return time.perf_counter() - start, done.stdout, done.stderr
+
+
+CLI = ("-c", "from surveyor.cli import main; main()")
+
+
+def import_seconds(stderr: str) -> float:
+    """The sum of the top-level imports' cumulative times in `-X importtime` output."""
+    total = 0
+    for line in stderr.splitlines():
+        m = re.match(r"import time:\s+\d+ \|\s+(\d+) \| (\s*)\S", line)
+        if m and not m.group(2):
+            total += int(m.group(1))
+    return total / 1e6
+
+
+def rounds(tmp: Path, url: str, env: dict[str, str], record: Path, n: int, conc: int, k: int) -> dict:
+    """Run the three measurements `k` times; every figure per round."""
+    out: dict[str, list[float]] = {"e2e": [], "phase": [], "cpu": [], "raw": [], "raw_process": []}
+    for r in range(k):
+        wall, _, _ = run(
+            env, *CLI, "classify", "--backend", "openai", "-w", str(workspace(tmp / f"e{r}", url, conc, n))
+        )
+        out["e2e"].append(wall)
+        _, text, _ = run(env, "-c", PHASE, str(workspace(tmp / f"p{r}", url, conc, n)))
+        phase = json.loads(text)
+        assert phase["papers"] == n and phase["failed"] == 0, phase
+        out["phase"].append(phase["wall"])
+        out["cpu"].append(phase["cpu"] / n)
+        wall, text, _ = run(env, "-c", RAW, url, str(record), str(conc), str(n))
+        raw = json.loads(text)
+        assert raw["replies"] == n, raw
+        out["raw"].append(raw["wall"])
+        out["raw_process"].append(wall)
+    return out
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
-    concurrency = int(sys.argv[2]) if len(sys.argv) > 2 else 32
-    ideal = concurrency / 0.2
-    server = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests" / "fake_openai.py"), "--latency", "0.2"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    """Run the benchmark and print its figures."""
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 380
+    conc = int(sys.argv[2]) if len(sys.argv) > 2 else 32
+    k = int(sys.argv[3]) if len(sys.argv) > 3 else 3
     env = {**os.environ, "SURVEYOR_API_KEY": "sk-benchmark", "PYTHONPATH": str(ROOT)}
-    try:
-        url = server.stdout.readline().strip() if server.stdout else ""
-        with tempfile.TemporaryDirectory() as tmp:
-            timed, whole = Path(tmp) / "timed", Path(tmp) / "cli"
-            workspace(timed, url, concurrency, n, 0)
-            workspace(whole, url, concurrency, n, n)
-            out = subprocess.run(
-                [sys.executable, "-c", TIMED, str(timed)], env=env, capture_output=True, text=True, check=True
-            ).stdout
-            r = json.loads(out)
-            rate = r["papers"] / r["wall"]
-            print(
-                f"classification phase: {r['papers']} papers, concurrency {concurrency}, 200 ms latency: "
-                f"{r['wall']:.2f} s, {rate:.1f} papers/s = {100 * rate / ideal:.0f}% "
-                f"of the ideal {ideal:.0f}/s; "
-                f"client CPU {1000 * r['cpu'] / r['papers']:.2f} ms/paper; {r['requests']} requests"
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        record = tmp / "bodies.jsonl"
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                str(ROOT / "tests" / "fake_openai.py"),
+                "--latency",
+                "0.2",
+                "--record",
+                str(record),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            url = server.stdout.readline().strip() if server.stdout else ""
+            res = rounds(tmp, url, env, record, n, conc, k)
+            again = workspace(tmp / "again", url, conc, n)
+            run(env, *CLI, "classify", "--backend", "openai", "-w", str(again))
+            rerun, _, _ = run(env, *CLI, "classify", "--backend", "openai", "-w", str(again))
+            fresh = workspace(tmp / "imports", url, conc, n)
+            _, _, trace = run(
+                env, "-X", "importtime", *CLI, "classify", "--backend", "openai", "-w", str(fresh)
             )
-            wall, _ = cli(env, "classify", "--backend", "openai", "-w", str(whole))
-            print(
-                f"end to end (`surveyor classify`, start-up included): {wall:.2f} s, {n / wall:.1f} papers/s"
-            )
-            wall, text = cli(env, "classify", "--backend", "openai", "-w", str(whole))
-            runs = Workspace(whole).load_runs()
-            print(
-                f"re-run: {wall:.2f} s, {runs[-1].requests if len(runs) > 1 else 0} requests "
-                f"({len(runs)} runs logged); {text.strip().splitlines()[0]}"
-            )
-            labels = Workspace(timed).load_labels()
-            tokens = sum(x.prompt_tokens for x in labels.values()) / max(len(labels), 1)
-            print(f"prompt tokens per paper (server count, chars/4): {tokens:.0f}")
-    finally:
-        server.terminate()
-        server.wait()
+        finally:
+            server.terminate()
+            server.wait()
+    med = {key: statistics.median(values) for key, values in res.items()}
+    ideal = -(-n // conc) * 0.2
+    print(f"{n} requests, {conc} in flight, 200 ms each (ideal {ideal:.2f} s); medians of {k} rounds")
+    print(
+        f"raw AsyncOpenAI loop: {med['raw']:.2f} s ({n / med['raw']:.0f}/s); "
+        f"its process {med['raw_process']:.2f} s"
+    )
+    print(
+        f"classification phase: {med['phase']:.2f} s = {100 * med['raw'] / med['phase']:.0f} % of the raw "
+        f"loop's speed; client CPU {1000 * med['cpu']:.2f} ms a paper"
+    )
+    print(
+        f"end to end (`surveyor classify`): {med['e2e']:.2f} s = "
+        f"{100 * med['raw'] / med['e2e']:.0f} % of the raw loop's speed "
+        f"({100 * med['raw_process'] / med['e2e']:.0f} % of its process)"
+    )
+    print(f"start-up: imports {import_seconds(trace):.3f} s (python -X importtime, top-level sum)")
+    print(f"re-run of the command: {rerun:.2f} s, nothing sent")
+    for key, values in res.items():
+        print(f"  {key}: {', '.join(f'{v:.3f}' for v in values)}")
 
 
 if __name__ == "__main__":

@@ -110,6 +110,9 @@ def _workspace(path: Path) -> Any:
 @contextmanager
 def _progress(label: str) -> Iterator[Callable[[int, int, Any], None]]:
     """A progress bar on stderr (when it is a terminal): done/total, rate, ETA, tokens and cost."""
+    if not sys.stderr.isatty():  # no bar to draw: rich is not even loaded (start-up time)
+        yield lambda done, total, run: None
+        return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
@@ -122,7 +125,6 @@ def _progress(label: str) -> Iterator[Callable[[int, int, Any], None]]:
         "[magenta]{task.fields[spend]}",
         transient=True,
         console=Console(stderr=True),
-        disable=not sys.stderr.isatty(),
     )
     task = bar.add_task(label, total=None, rate="", spend="")
     start = time.monotonic()

@@ -29,6 +29,7 @@ from .export.latex import short_name
 from .extract.papers import title_name
 from .models import Paper
 from .prose import TEMPLATE_WORDS
+from .resources import instruction
 from .store import Cache
 from .taxonomy import Node
 from .text import clean_space, sentences, untex
@@ -310,18 +311,7 @@ def _label(text: str) -> str:
 
 
 # --- the LLM backend --------------------------------------------------------------------------------
-SYSTEM = (
-    "You write one paragraph of the related-work section of a survey paper. For one category of the "
-    "survey's taxonomy you get its papers, each with a citation key, a name, its title and its "
-    "abstract. Write 150 to 300 words of plain prose in English that a researcher would sign: group "
-    "the papers by approach (two to four groups), open each group with a sentence that names the "
-    "approach and cites its papers, then say in one clause per paper what that paper contributes, "
-    "using the words of its abstract. Refer to a paper by the name given, followed by \\cite{key}; use "
-    "only the keys given, each paper at most twice. Every sentence that says something about papers "
-    "cites them. State no result, number or comparison the abstracts do not give; no first person, "
-    "no lists, no headings, no Markdown. Reply with a JSON object "
-    '{"paragraph": "..."} and nothing else.'
-)
+SYSTEM = "draft_system.md"  # prompts/draft_system.md
 
 
 SCHEMA = {
@@ -342,7 +332,7 @@ def llm_messages(node: Node, members: Sequence[tuple[Paper, str]]) -> list[dict[
         name = short_name(paper)
         lines += [f"- key: {key}", f"  name: {name if not name.endswith('…') else '-'}"]
         lines += [f"  title: {paper.display_title}", f"  abstract: {abstract or '-'}"]
-    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "\n".join(lines)}]
+    return [{"role": "system", "content": instruction(SYSTEM)}, {"role": "user", "content": "\n".join(lines)}]
 
 
 def paragraph_from_reply(content: str) -> str:

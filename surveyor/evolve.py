@@ -39,6 +39,7 @@ from . import decisions
 from .config import LLMConfig
 from .errors import InputError
 from .models import Classification, Paper
+from .resources import instruction
 from .store import Cache, Workspace, jsonl_text, read_jsonl, writes
 from .taxonomy import Taxonomy, load_taxonomy, load_yaml, parse_taxonomy, yaml_problem
 from .text import slug
@@ -356,29 +357,10 @@ def patch_dict(base: str, proposals: Sequence[Proposal], swelling: Sequence[Swel
 # --- with an LLM: names, descriptions, places, and which papers belong ------------------------------------
 LLM_PAPERS = 25  # papers shown per group when asking for its name
 ASSIGN_BATCH = 10  # papers per assignment request
-NAME_SYSTEM = (
-    "You maintain the taxonomy of a literature survey. You get the taxonomy, then a group of papers that "
-    "fit none of its categories well (titles, abstracts, and terms that set the group apart). Name the "
-    "category these papers share (2 to 6 words, in the style of the taxonomy's names), describe it in "
-    "one sentence that would let a reader decide whether a paper belongs, and say under which existing "
-    'category id it belongs (null for the top level). Reply with a JSON object {"name": "...", '
-    '"description": "...", "parent": "<id or null>", "reason": "<one sentence: why a new category>"} '
-    "and nothing else."
-)
-BOOT_SYSTEM = (
-    "You draft the taxonomy of a literature survey. You get the survey's topic and one group of its "
-    "papers (titles, abstracts, and terms that set the group apart). Name the category these papers "
-    "share (2 to 6 words) and describe it in one sentence that would let a reader decide whether a paper "
-    'belongs. Reply with a JSON object {"name": "...", "description": "..."} and nothing else.'
-)
-
-
-ASSIGN_SYSTEM = (
-    "You sort papers into newly proposed categories of a literature survey's taxonomy. For each paper, "
-    "give the id of the one proposed category it clearly belongs to, or null when it belongs to none. "
-    'Reply with a JSON object {"assignments": [{"paper": "<paper id>", "category": "<id or null>"}]} '
-    "covering every paper, and nothing else."
-)
+# System prompts, in prompts/ (the request bodies, hence the reply cache, depend on their text).
+NAME_SYSTEM = "propose_node_system.md"
+BOOT_SYSTEM = "bootstrap_system.md"
+ASSIGN_SYSTEM = "sort_papers_system.md"
 
 
 def _schema(**fields: Any) -> dict[str, Any]:
@@ -415,14 +397,17 @@ def name_messages(
     """The request that names and describes one group (and, for `suggest`, places it)."""
     lines = [context, "", f"Terms that set the group apart: {', '.join(terms) or '-'}", "", "Papers:"]
     lines += _paper_lines(list(papers)[:LLM_PAPERS], 600)
-    return [{"role": "system", "content": system}, {"role": "user", "content": "\n".join(lines)}]
+    return [{"role": "system", "content": instruction(system)}, {"role": "user", "content": "\n".join(lines)}]
 
 
 def assign_messages(nodes: Sequence[tuple[str, str, str]], papers: Sequence[Paper]) -> list[dict[str, str]]:
     """The request that sorts a batch of papers into the proposed nodes (id, name, description)."""
     lines = ["Proposed categories:"] + [f"- {i}: {name} - {desc}" for i, name, desc in nodes]
     lines += ["", "Papers:", *_paper_lines(papers, 900)]
-    return [{"role": "system", "content": ASSIGN_SYSTEM}, {"role": "user", "content": "\n".join(lines)}]
+    return [
+        {"role": "system", "content": instruction(ASSIGN_SYSTEM)},
+        {"role": "user", "content": "\n".join(lines)},
+    ]
 
 
 def _fresh_id(name: str, used: set[str], fallback: str) -> str:

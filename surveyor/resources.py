@@ -17,6 +17,19 @@ def shipped_dir(kind: str) -> Path:
     raise SurveyorError(f"shipped {kind} not found", "reinstall surveyor: pip install .")
 
 
+def prompt_template(name: str, override_dir: Path | None = None) -> str:
+    """The prompt template `name` from prompts/: the workspace's own copy when it has one (in
+    `override_dir`), else the shipped one."""
+    own = override_dir / name if override_dir else None
+    path = own if own is not None and own.is_file() else shipped_dir("prompts") / name
+    return path.read_text(encoding="utf-8")
+
+
+def instruction(name: str) -> str:
+    """A one-paragraph system prompt from prompts/ (the file's final newline is not sent)."""
+    return prompt_template(name).removesuffix("\n")
+
+
 def shipped_taxonomies() -> dict[str, Path]:
     """Shipped taxonomy files by name (file stem)."""
     return {p.stem: p for p in sorted(shipped_dir("taxonomies").glob("*.yaml"))}

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..llm.codec import ReplyError
 from ..models import PAPER_TYPES, Label, Paper, PaperType, Verdict
-from ..resources import shipped_dir
+from ..resources import prompt_template
 from ..taxonomy import Node, Taxonomy
 from .base import Example
 from .guard import injection_flag
@@ -50,13 +50,7 @@ class Reply(BaseModel):
 
 def load_templates(override_dir: Path | None) -> tuple[str, str]:
     """The system and user templates: the workspace's own when present, else the shipped ones."""
-    shipped = shipped_dir("prompts")
-
-    def pick(name: str) -> str:
-        own = override_dir / name if override_dir else None
-        return (own if own and own.is_file() else shipped / name).read_text(encoding="utf-8")
-
-    return pick(SYSTEM), pick(USER)
+    return prompt_template(SYSTEM, override_dir), prompt_template(USER, override_dir)
 
 
 def _outline(nodes: list[Node], depth: int = 0) -> list[str]:
