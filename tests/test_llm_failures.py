@@ -9,6 +9,7 @@ import json
 import socket
 import subprocess
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -301,3 +302,103 @@ def test_eval_with_a_model_takes_settings_from_the_environment_and_caches(tmp_pa
     bodies = fake.chat_requests()
     assert {b["model"] for b in bodies} == {"gpt-4o-mini"}
     assert all(KEY.encode() not in p.read_bytes() for p in here.rglob("*") if p.is_file())
+
+
+# --- the pure parts: codec, redaction, retry policy ---------------------------------------------------
+@pytest.mark.parametrize(
+    ("raw", "why"),
+    [
+        (b"<html>Bad gateway</html>", "not JSON"),
+        (b"[1, 2]", "a JSON list"),
+        (b'{"object": "chat.completion"}', "no `choices`"),
+        (b'{"choices": []}', "no `choices`"),
+        (b'{"choices": [{"message": "hi"}]}', "no `message`"),
+        (b'{"choices": [{"message": {"tool_calls": [{"id": "c"}]}}]}', "tool call without `function`"),
+        (b'{"choices": [{"message": {"tool_calls": [{"function": null}]}}]}', "tool call without `function`"),
+    ],
+)
+def test_replies_that_are_not_chat_completions(raw: bytes, why: str) -> None:
+    from surveyor.llm.codec import BadReply, decode
+
+    with pytest.raises(BadReply, match=why.replace("(", r"\(")):
+        decode(raw, "text/html")
+
+
+def test_odd_but_usable_replies_decode() -> None:
+    from surveyor.llm.codec import decode
+
+    parts = (
+        b'{"choices": [{"message": {"content": [{"type": "text", "text": "{\\"a\\": 1}"}]}}], "usage": null}'
+    )
+    assert decode(parts).content == '{"a": 1}'
+    tool = b'{"choices": [{"message": {"tool_calls": [{"function": {"arguments": {"a": 1}}}]}}]}'
+    assert decode(tool).content == '{"a": 1}'
+    odd_usage = b'{"choices": [{"message": {"content": "x"}}], "usage": {"prompt_tokens": "7"}}'
+    assert decode(odd_usage).prompt_tokens == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "result"),
+    [
+        ('```json\n{"a": 1}\n```', {"a": 1}),
+        ('Sure! {"a": {"b": 2}} Hope that helps.', {"a": {"b": 2}}),
+        ("[1, 2]", "holds no JSON object"),
+        ('{"a": 1', "not valid JSON"),
+        ("no braces at all", "holds no JSON object"),
+    ],
+)
+def test_one_json_extractor(text: str, result: object) -> None:
+    from surveyor.llm.codec import ReplyError, json_object, parse_object
+
+    if isinstance(result, dict):
+        assert parse_object(text) == result == json_object(text)
+    else:
+        with pytest.raises(ReplyError, match=str(result)):
+            parse_object(text)
+        assert json_object(text) == {}
+
+
+def test_scrubber_hides_the_key_and_key_shaped_text() -> None:
+    from surveyor.llm.redact import Scrubber
+
+    scrub = Scrubber([KEY, "x"])  # "x" is too short to be a secret: left alone
+    assert scrub(f"Authorization=Bearer {KEY} for x") == "Authorization=Bearer [redacted] for x"
+    assert scrub("their key sk-abcdefghijklmnop leaked") == "their key [redacted] leaked"
+    assert scrub("Bearer abc.def-ghi_jkl") == "Bearer [redacted]"
+
+
+def test_retry_after_forms_and_the_policy_caps() -> None:
+    from surveyor import clock
+    from surveyor.llm.retry import MAX_BACKOFF, RetryPolicy, retry_after
+
+    assert retry_after({"retry-after-ms": "250", "retry-after": "9"}) == 0.25
+    assert retry_after({"retry-after": "3"}) == 3.0
+    later = (clock.now() + timedelta(seconds=30)).strftime("%a, %d %b %Y %H:%M:%S GMT")  # an HTTP date
+    assert 28 < (retry_after({"retry-after": later}) or 0) <= 30
+    assert retry_after({"retry-after": "soon"}) is None and retry_after({}) is None
+    policy = RetryPolicy(max_retries=2, backoff=1.0, max_wait=60)
+    assert policy.may_retry(1) and not policy.may_retry(2)
+    assert policy.delay(0, 5.0) == 5.0 and 1.0 <= policy.delay(0) <= 1.25
+    assert policy.delay(20) <= MAX_BACKOFF * 1.25
+    assert policy.too_long(86400) and not policy.too_long(60)
+
+
+def test_batch_results_of_the_wrong_shape(tmp_path: Path) -> None:
+    ws = make_ws(tmp_path, f"http://127.0.0.1:{closed_port()}/v1", n=2)
+    odd = tmp_path / "results.jsonl"
+    odd.write_text(
+        json.dumps(
+            {"custom_id": "2401.00000", "response": {"status_code": 200, "body": ["not", "a", "reply"]}}
+        )
+        + "\n"
+        + json.dumps({"custom_id": "2401.00001", "response": "teapot", "error": "it broke"})
+        + "\n"
+    )
+    done = surveyor(ws, "batch", "collect", "--from", str(odd))
+    assert done.returncode == 0, done.stderr
+    assert "2 papers stored (2 failed" in done.stdout
+    errors = {pid: rec.error for pid, rec in ws.load_labels().items()}
+    assert "not a chat completion" in (errors["2401.00000"] or "")
+    assert "it broke" in (errors["2401.00001"] or "")
+    odd.write_text("[1, 2]\n")
+    assert_one_message(surveyor(ws, "batch", "collect", "--from", str(odd)), f"{odd}:1: a JSON list")

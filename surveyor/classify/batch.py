@@ -228,7 +228,7 @@ class _Results:
             db.close()
 
     def _verdict(self, paper: Paper, line: dict[str, Any]) -> tuple[Verdict, Any]:
-        response = line.get("response") or {}
+        response: dict[str, Any] = line["response"] if isinstance(line.get("response"), dict) else {}
         if line.get("error") or response.get("status_code", 200) != 200:
             error = line.get("error") or {"message": f"status {response.get('status_code')}"}
             message = error.get("message", error) if isinstance(error, dict) else error
@@ -267,6 +267,11 @@ def _ingest(ws: Workspace, text: str, source: str) -> str:
             line = json.loads(raw)
         except json.JSONDecodeError as exc:
             raise InputError(f"{source}:{number}: not valid JSON ({exc.msg})") from exc
+        if not isinstance(line, dict):
+            raise InputError(
+                f"{source}:{number}: a JSON {type(line).__name__}, not a batch result",
+                "each line must be an object with custom_id and response (the Batch API's output format)",
+            )
         if line.get("custom_id") in papers:
             replies[line["custom_id"]] = line
         else:

@@ -171,13 +171,13 @@ def _status(exc: Any, site: Site) -> LLMError | Retry | Rejected:
             "check [llm] base_url: it usually ends in /v1, e.g. http://localhost:8000/v1",
         )
     if status == 429:
-        return _rate_limited(exc, site, code, said, retry_after(exc.response.headers))
+        return _rate_limited(site, code, said, retry_after(exc.response.headers))
     if status in (408, 409) or status >= 500:
         return Retry(said, status=status)
     return Rejected(said, status)
 
 
-def _rate_limited(exc: Any, site: Site, code: str | None, said: str, asked: float | None) -> Any:
+def _rate_limited(site: Site, code: str | None, said: str, asked: float | None) -> RateLimited | Retry:
     if code == "insufficient_quota":
         return RateLimited(
             f"{site.base_url}: the account's quota is used up ({said})", "check the plan and billing"
