@@ -93,7 +93,7 @@ class LLMConfig(_Section):
     base_url: str = "https://api.openai.com/v1"
     api_key: str | None = Field(default=None, repr=False)  # prefer SURVEYOR_API_KEY / OPENAI_API_KEY
     model: str = "gpt-4o-mini"
-    mode: str = "auto"  # auto | json_schema | json_object | tools | text
+    mode: Literal["auto", "json_schema", "json_object", "tools", "text"] = "auto"  # structured output
     timeout: float = Field(default=60.0, gt=0)
     max_retries: int = Field(default=6, ge=0)
     backoff: float = Field(default=0.5, gt=0)  # seconds before the first retry; doubles each time

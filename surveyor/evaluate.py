@@ -150,6 +150,15 @@ def _figures(
     }
 
 
+@dataclass(frozen=True)
+class Setup:
+    """How the gold papers are classified: the settings (surveyor.toml, env, flags) and the folder
+    of prompt overrides."""
+
+    config: Config | None = None
+    prompts: Path | None = None
+
+
 def _scratch(
     root: Path, taxonomy_path: Path, backend: str, base: Config | None, prompts: Path | None
 ) -> Workspace:
@@ -184,15 +193,6 @@ def _fold_workspaces(
         train = [pid for pid in by_id if pid not in held_out] if folds > 1 else []
         ws.save_decisions(_human(by_id[pid]) for pid in train)
         yield ws, test
-
-
-@dataclass(frozen=True)
-class Setup:
-    """How the gold papers are classified: the settings (surveyor.toml, env, flags) and the folder
-    of prompt overrides."""
-
-    config: Config | None = None
-    prompts: Path | None = None
 
 
 def predict(
