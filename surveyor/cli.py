@@ -34,6 +34,15 @@ app = typer.Typer(
 WorkspaceOpt = Annotated[
     Path, typer.Option("-w", "--workspace", help="Workspace folder (holds surveyor.toml).")
 ]
+# The [llm] settings a command may override (None: as configured).
+ModelOpt = Annotated[str | None, typer.Option(help="LLM model name ([llm] model).")]
+BaseUrlOpt = Annotated[str | None, typer.Option(help="OpenAI-compatible server URL ([llm] base_url).")]
+ConcurrencyOpt = Annotated[int | None, typer.Option(help="Requests in flight ([llm] concurrency).")]
+ModeOpt = Annotated[
+    str | None, typer.Option(help="Structured output: auto, json_schema, json_object, tools or text.")
+]
+MaxCostOpt = Annotated[float | None, typer.Option(help="Stop cleanly once this many dollars are spent.")]
+TimeoutOpt = Annotated[float | None, typer.Option(help="Seconds to wait for a reply ([llm] timeout).")]
 
 
 def _err(message: str) -> None:
@@ -471,20 +480,12 @@ def classify(
         str | None, typer.Option(help="offline (default) or openai; default from surveyor.toml.")
     ] = None,
     relabel: Annotated[bool, typer.Option(help="Redo machine labels that are current.")] = False,
-    model: Annotated[str | None, typer.Option(help="LLM model name ([llm] model).")] = None,
-    base_url: Annotated[
-        str | None, typer.Option(help="OpenAI-compatible server URL ([llm] base_url).")
-    ] = None,
-    concurrency: Annotated[int | None, typer.Option(help="Requests in flight ([llm] concurrency).")] = None,
-    mode: Annotated[
-        str | None, typer.Option(help="Structured output: auto, json_schema, json_object, tools or text.")
-    ] = None,
-    max_cost: Annotated[
-        float | None, typer.Option(help="Stop cleanly once this many dollars are spent.")
-    ] = None,
-    timeout: Annotated[
-        float | None, typer.Option(help="Seconds to wait for a reply ([llm] timeout).")
-    ] = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    concurrency: ConcurrencyOpt = None,
+    mode: ModeOpt = None,
+    max_cost: MaxCostOpt = None,
+    timeout: TimeoutOpt = None,
     dry_run: Annotated[bool, typer.Option(help="Print requests, tokens and cost; send nothing.")] = False,
     batch: Annotated[bool, typer.Option(help="Submit through the OpenAI Batch API instead.")] = False,
     workspace: WorkspaceOpt = Path("."),
@@ -789,16 +790,12 @@ def eval_(
     cv: Annotated[int, typer.Option(help="K folds, each classified with the other folds as examples.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     report: Annotated[Path | None, typer.Option(help="Also write the results as Markdown.")] = None,
-    model: Annotated[str | None, typer.Option(help="LLM model name ([llm] model).")] = None,
-    base_url: Annotated[
-        str | None, typer.Option(help="OpenAI-compatible server URL ([llm] base_url).")
-    ] = None,
-    concurrency: Annotated[int | None, typer.Option(help="Requests in flight ([llm] concurrency).")] = None,
-    mode: Annotated[str | None, typer.Option(help="Structured output mode ([llm] mode).")] = None,
-    timeout: Annotated[
-        float | None, typer.Option(help="Seconds to wait for a reply ([llm] timeout).")
-    ] = None,
-    max_cost: Annotated[float | None, typer.Option(help="Stop once this many dollars are spent.")] = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    concurrency: ConcurrencyOpt = None,
+    mode: ModeOpt = None,
+    max_cost: MaxCostOpt = None,
+    timeout: TimeoutOpt = None,
     cache: Annotated[
         bool, typer.Option("--cache/--no-cache", help="Reuse replies cached in the workspace's .surveyor/.")
     ] = True,
