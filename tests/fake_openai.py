@@ -196,6 +196,11 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 256  # listen backlog: many clients connect at once
     daemon_threads = True
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up mid-reply (it gave up, or stopped its run) is not a server error."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
 
 def _mode(body: dict[str, Any]) -> str:
     if body.get("tools"):
