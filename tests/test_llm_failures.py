@@ -402,3 +402,13 @@ def test_batch_results_of_the_wrong_shape(tmp_path: Path) -> None:
     assert "it broke" in (errors["2401.00001"] or "")
     odd.write_text("[1, 2]\n")
     assert_one_message(surveyor(ws, "batch", "collect", "--from", str(odd)), f"{odd}:1: a JSON list")
+
+
+def test_batch_status_of_a_batch_the_server_does_not_know(tmp_path: Path) -> None:
+    with FakeOpenAI(oracle()) as fake:
+        ws = make_ws(tmp_path, fake.url)
+        record = {"id": "batch_nope", "input_file_id": "file-x", "requests_file": "r.jsonl", "model": "m"}
+        record |= {"mode": "json_schema", "papers": 4, "submitted": "2026-11-22T06:00:00Z"}
+        (ws.data_dir / "batches.jsonl").write_text(json.dumps(record) + "\n")
+        done = surveyor(ws, "batch", "status")
+    assert_one_message(done, "does not know this batch or file, or has no Batch API (404", "--from FILE")

@@ -108,7 +108,7 @@ def _remote(clf: LLMClassifier, op: Callable[[Any], Awaitable[T]]) -> T:
     """`op(client)` (a Files or Batches API call) through the one client and retry policy."""
 
     async def run() -> T:
-        link = Link(clf.settings, endpoint="Batch API (files and batches endpoints)")
+        link = Link(clf.settings, missing="does not know this batch or file, or has no Batch API")
         try:
             return await link.call(lambda: op(link.client))
         except NoEndpoint as exc:

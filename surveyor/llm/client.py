@@ -69,7 +69,7 @@ class Link:
     """Requests to one server and model under the retry policy. Use inside a running event loop;
     `close()` when done."""
 
-    def __init__(self, settings: LLMConfig, stats: Stats | None = None, endpoint: str | None = None) -> None:
+    def __init__(self, settings: LLMConfig, stats: Stats | None = None, missing: str | None = None) -> None:
         self.settings = settings
         self.stats = stats or Stats()
         self.policy = RetryPolicy.of(settings)
@@ -77,8 +77,8 @@ class Link:
             settings.base_url, settings.model, settings.timeout, settings.max_wait, settings.mode
         )
         self.site.scrub = scrubber(settings)
-        if endpoint:
-            self.site.endpoint = endpoint
+        if missing:
+            self.site.missing = missing  # what a 404 means for these requests
         self._client: Any = None
 
     @property

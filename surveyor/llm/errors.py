@@ -94,7 +94,7 @@ class Site:
     max_wait: float
     mode: str = "auto"
     answered: bool = False  # the server has answered a request of this run
-    endpoint: str = "chat-completions endpoint"  # what a 404 says is missing
+    missing: str = "has no chat-completions endpoint"  # what a 404 means here
     scrub: Scrubber = field(default_factory=Scrubber)
 
 
@@ -167,7 +167,7 @@ def _status(exc: Any, site: Site) -> LLMError | Retry | Rejected:
         )
     if status == 404:
         return NoEndpoint(
-            f"{site.base_url} has no {site.endpoint} ({said})",
+            f"{site.base_url} {site.missing} ({said})",
             "check [llm] base_url: it usually ends in /v1, e.g. http://localhost:8000/v1",
         )
     if status == 429:
