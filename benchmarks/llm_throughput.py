@@ -10,7 +10,8 @@ same request bodies), each in its own process:
 3. raw SDK loop: `AsyncOpenAI` with a semaphore of CONCURRENCY sending the bodies the first end-to-end
    run recorded through `chat.completions.create`, timed after its imports (the loop alone), and its
    process wall (imports included).
-4. start-up: the command once more under `python -X importtime`, its top-level imports summed.
+4. start-up: the command once more under `python -X importtime`, its top-level imports summed;
+   and the CPU seconds a process importing the same modules takes (less sensitive to other load).
 The rounds interleave the measurements so that other load on the machine hits all of them alike;
 the ratios the issue sets (end to end >= 85 % of the raw loop's speed, the classification phase
 >= 95 %) are taken per round, and their median printed. Then a re-run (nothing to send).
@@ -70,6 +71,13 @@ asyncio.run(main())
 """
 
 
+IMPORTS = """
+import time
+import surveyor.cli, surveyor.classify.runner, surveyor.classify.llm, openai, httpx2
+print(time.process_time())
+"""
+
+
 def workspace(root: Path, url: str, concurrency: int, n: int) -> Path:
     """A workspace of `n` papers (the same in every call, so the same request bodies)."""
     root.mkdir()
@@ -111,9 +119,8 @@ def import_seconds(stderr: str) -> float:
 
 def rounds(tmp: Path, url: str, env: dict[str, str], record: Path, n: int, conc: int, k: int) -> dict:
     """Run the measurements `k` times, interleaved (so machine load hits all alike); every figure."""
-    out: dict[str, list[float]] = {
-        key: [] for key in ("e2e", "phase", "cpu", "raw", "raw_process", "imports")
-    }
+    keys = ("e2e", "phase", "cpu", "raw", "raw_process", "imports", "imports_cpu", "load")
+    out: dict[str, list[float]] = {key: [] for key in keys}
     for r in range(k):
         ws = workspace(tmp / f"e{r}", url, conc, n)
         wall, _, _ = run(env, *CLI, "classify", "--backend", "openai", "-w", str(ws))
@@ -131,6 +138,8 @@ def rounds(tmp: Path, url: str, env: dict[str, str], record: Path, n: int, conc:
         ws = workspace(tmp / f"i{r}", url, conc, n)
         _, _, trace = run(env, "-X", "importtime", *CLI, "classify", "--backend", "openai", "-w", str(ws))
         out["imports"].append(import_seconds(trace))
+        out["imports_cpu"].append(float(run(env, "-c", IMPORTS)[1]))
+        out["load"].append(os.getloadavg()[0])
     return out
 
 
@@ -157,8 +166,9 @@ def report(res: dict[str, list[float]], n: int, conc: int, rerun: float) -> None
     )
     print(
         f"start-up: imports {med['imports']:.3f} s median, {min(res['imports']):.3f} s best "
-        "(python -X importtime, top-level sum; target < 0.5 s)"
+        f"(python -X importtime, top-level sum; target < 0.5 s); {med['imports_cpu']:.3f} s of CPU"
     )
+    print(f"load average (1 min) during the rounds: {', '.join(f'{x:.1f}' for x in res['load'])}")
     print(f"re-run of the command: {rerun:.2f} s, nothing sent")
     for key, values in res.items():
         print(f"  {key}: {', '.join(f'{v:.3f}' for v in values)}")
