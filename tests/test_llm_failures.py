@@ -106,12 +106,13 @@ def test_batch_status_with_the_server_gone(tmp_path: Path) -> None:
 
 
 def test_a_slow_server_is_reported_as_such(tmp_path: Path) -> None:
-    with FakeOpenAI(oracle(), latency=4.0) as fake:
+    with FakeOpenAI(oracle(), latency=30.0) as fake:
         ws = make_ws(tmp_path, fake.url, llm='mode = "json_schema"\n')
         start = time.monotonic()
         done = surveyor(ws, "classify", "--backend", "openai", "--timeout", "0.5")
         took = time.monotonic() - start
-    assert took < 4
+        sent = len(fake.chat_requests())
+    assert took < 20 and sent == 4, "one request a paper, none retried: the server has never answered"
     assert_one_message(done, "sent no answer within 0.5 s", "raise [llm] timeout")
 
 
@@ -376,11 +377,10 @@ def test_retry_after_forms_and_the_policy_caps() -> None:
     later = (clock.now() + timedelta(seconds=30)).strftime("%a, %d %b %Y %H:%M:%S GMT")  # an HTTP date
     assert 28 < (retry_after({"retry-after": later}) or 0) <= 30
     assert retry_after({"retry-after": "soon"}) is None and retry_after({}) is None
-    policy = RetryPolicy(max_retries=2, backoff=1.0, max_wait=60)
+    policy = RetryPolicy(max_retries=2, backoff=1.0)
     assert policy.may_retry(1) and not policy.may_retry(2)
     assert policy.delay(0, 5.0) == 5.0 and 1.0 <= policy.delay(0) <= 1.25
     assert policy.delay(20) <= MAX_BACKOFF * 1.25
-    assert policy.too_long(86400) and not policy.too_long(60)
 
 
 def test_batch_results_of_the_wrong_shape(tmp_path: Path) -> None:

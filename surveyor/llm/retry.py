@@ -22,16 +22,16 @@ MAX_BACKOFF = 30.0  # the longest exponential wait between two attempts, in seco
 @dataclass(frozen=True)
 class RetryPolicy:
     """Up to `max_retries` retries: exponential backoff from `backoff` seconds (with jitter, at most
-    MAX_BACKOFF), or the server's `Retry-After` when it gives one, if it is at most `max_wait`."""
+    MAX_BACKOFF), or the server's `Retry-After` when it gives one (a `Retry-After` beyond
+    `[llm] max_wait` stops the run instead: `errors.triage`)."""
 
     max_retries: int = 6
     backoff: float = 0.5
-    max_wait: float = 60.0
 
     @classmethod
     def of(cls, settings: LLMConfig) -> RetryPolicy:
         """The policy the `[llm]` settings ask for."""
-        return cls(settings.max_retries, settings.backoff, settings.max_wait)
+        return cls(settings.max_retries, settings.backoff)
 
     def may_retry(self, attempt: int) -> bool:
         """Whether attempt number `attempt` (0 = the first) may be followed by another."""
@@ -42,10 +42,6 @@ class RetryPolicy:
         if asked is not None:
             return max(0.0, asked)
         return min(MAX_BACKOFF, self.backoff * 2**attempt) * (1 + 0.25 * random.random())
-
-    def too_long(self, asked: float | None) -> bool:
-        """Whether a server's `Retry-After` is beyond what this policy waits."""
-        return asked is not None and asked > self.max_wait
 
 
 def retry_after(headers: Any) -> float | None:
