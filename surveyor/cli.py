@@ -35,14 +35,20 @@ WorkspaceOpt = Annotated[
     Path, typer.Option("-w", "--workspace", help="Workspace folder (holds surveyor.toml).")
 ]
 # The [llm] settings a command may override (None: as configured).
-ModelOpt = Annotated[str | None, typer.Option(help="LLM model name ([llm] model).")]
-BaseUrlOpt = Annotated[str | None, typer.Option(help="OpenAI-compatible server URL ([llm] base_url).")]
-ConcurrencyOpt = Annotated[int | None, typer.Option(help="Requests in flight ([llm] concurrency).")]
+ModelOpt = Annotated[str | None, typer.Option(help="LLM model name (llm.model in surveyor.toml).")]
+BaseUrlOpt = Annotated[
+    str | None, typer.Option(help="OpenAI-compatible server URL (llm.base_url in surveyor.toml).")
+]
+ConcurrencyOpt = Annotated[
+    int | None, typer.Option(help="Requests in flight (llm.concurrency in surveyor.toml).")
+]
 ModeOpt = Annotated[
     str | None, typer.Option(help="Structured output: auto, json_schema, json_object, tools or text.")
 ]
 MaxCostOpt = Annotated[float | None, typer.Option(help="Stop cleanly once this many dollars are spent.")]
-TimeoutOpt = Annotated[float | None, typer.Option(help="Seconds to wait for a reply ([llm] timeout).")]
+TimeoutOpt = Annotated[
+    float | None, typer.Option(help="Seconds to wait for a reply (llm.timeout in surveyor.toml).")
+]
 
 
 def _err(message: str) -> None:
@@ -805,7 +811,7 @@ def eval_(
     ] = Path("."),
 ) -> None:
     """Measure a classifier against expert labels (micro/macro-F1, per node, calibration). With
-    --backend openai, the [llm] settings come from the workspace's surveyor.toml, the environment and
+    --backend openai, the llm settings come from the workspace's surveyor.toml, the environment and
     the flags; the cost is estimated before anything is sent; replies are cached."""
     from .evaluate import Setup, estimate, evaluate, report_markdown
     from .taxonomy import load_taxonomy
