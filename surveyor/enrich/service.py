@@ -146,7 +146,7 @@ class Service:
         """(seconds to wait, what went wrong, whether to give up now) after a failed request."""
         backoff = self.backoff * 2**attempt
         if isinstance(exc, urllib.error.HTTPError):
-            from ..classify.llm import retry_after  # the one Retry-After reader (seconds or date)
+            from ..llm.retry import retry_after  # the one Retry-After reader (seconds or date)
 
             return retry_after(exc.headers) or backoff, f"HTTP {exc.code}", False
         if isinstance(exc, ValueError):
