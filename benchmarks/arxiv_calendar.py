@@ -27,7 +27,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from calendar_sim import daily, run_daily, submissions  # noqa: E402
 
-from surveyor.collect import FetchState, SinceRule  # noqa: E402
+from surveyor.arxiv_fetch import SinceRule  # noqa: E402
+from surveyor.records import FetchState  # noqa: E402
 
 FIRST = date(2026, 10, 19)
 HOLIDAYS = {date(2026, 11, 26), *(date(2026, 12, 7) + timedelta(days=i) for i in range(4))}

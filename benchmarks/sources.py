@@ -141,7 +141,7 @@ def dedupe_100k() -> None:
 def fetch_5000(tmp: Path) -> None:
     from fake_arxiv import FakeArxiv, dated_entries
 
-    from surveyor.collect import fetch
+    from surveyor.arxiv_fetch import fetch
     from surveyor.config import ArxivQuery
     from surveyor.store import Workspace
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from . import __version__
 from .errors import SurveyorError
 from .escape import yaml_str
-from .store import atomic_write_text
+from .files import atomic_write_text
 
 WORKFLOW = ".github/workflows/surveyor-update.yml"
 DEPENDABOT = ".github/dependabot.yml"

@@ -11,7 +11,6 @@ title for two papers, one link text on many entries), each with its line.
 
 from __future__ import annotations
 
-import json
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -19,12 +18,13 @@ from pathlib import Path
 
 import yaml
 
-from .config import CONFIG_NAME, Config
+from .config import CONFIG_NAME, Config, config_text
 from .errors import InputError, SurveyorError
+from .files import atomic_write_text
 from .listsync import human, match, read_list
 from .sources.awesome_md import Section, read
 from .sources.base import Skip
-from .store import Workspace, atomic_write_text
+from .store import Workspace
 from .taxonomy import parse_taxonomy
 from .text import slug
 
@@ -148,7 +148,10 @@ def adopt(readme: Path, directory: Path | None = None, in_place: bool = False) -
         gitignore = directory / ".gitignore"
         if not gitignore.exists():
             atomic_write_text(gitignore, ".surveyor/\n")
-        atomic_write_text(directory / CONFIG_NAME, _config_text(title, rel, in_place, directory, readme))
+        atomic_write_text(
+            directory / CONFIG_NAME,
+            config_text(title, "taxonomy.yaml", (rel, _target(in_place, directory, readme), in_place)),
+        )
     kinds: dict[str, int] = defaultdict(int)
     for item in doc.items:
         kinds[item.kind] += 1
@@ -183,30 +186,6 @@ def _target(in_place: bool, directory: Path, readme: Path) -> str:
     except ValueError:
         return str(readme)
     return os.path.relpath(readme, directory / "output").replace(os.sep, "/")
-
-
-def _config_text(title: str, rel: str, in_place: bool, directory: Path, readme: Path) -> str:
-    where = "the list itself" if in_place else "output/README.md, to compare before copying it over"
-    return f"""# surveyor workspace adopted from {rel}: see `surveyor --help`
-title = {json.dumps(title, ensure_ascii=False)}
-description = ""
-taxonomy = "taxonomy.yaml"
-
-[classify]
-backend = "offline"   # "openai" with SURVEYOR_API_KEY set; the list's own papers are the examples
-
-[export]
-dir = "output"
-# The list stays yours: each export reads it again and only adds the new papers, in each section's
-# own style, to {where}.
-adopted = {json.dumps(rel)}
-readme = {json.dumps(_target(in_place, directory, readme))}
-
-# What `surveyor update` fetches (arXiv API; one request per 3 s):
-# [[sources.arxiv]]
-# query = 'abs:"video understanding"'
-# categories = ["cs.CV"]
-"""
 
 
 def summary(report: AdoptReport) -> list[str]:

@@ -10,7 +10,6 @@ import functools
 import gc
 import json
 import logging
-import shutil
 import sqlite3
 import sys
 import time
@@ -168,7 +167,7 @@ def _show_logs() -> None:
     if not any(isinstance(h, _EchoHandler) for h in root.handlers):
         root.addHandler(_EchoHandler())
         root.setLevel(logging.WARNING)
-        for name in ("surveyor.sources.arxiv_api", "surveyor.collect"):
+        for name in ("surveyor.sources.arxiv_api", "surveyor.arxiv_fetch"):
             logging.getLogger(name).setLevel(logging.INFO)
 
 
@@ -215,28 +214,14 @@ def init(
     ] = False,
 ) -> None:
     """Create a workspace: surveyor.toml, a taxonomy, data/ and a .gitignore for .surveyor/."""
-    from .config import CONFIG_NAME, default_config_text
-    from .resources import shipped_taxonomies
+    from .config import CONFIG_NAME
+    from .create import init_workspace
 
-    directory.mkdir(parents=True, exist_ok=True)
     if (directory / CONFIG_NAME).exists() and github_action:
         typer.echo(f"the workspace {directory} exists: left as it is")
         _write_workflow(directory, install, force)
         return
-    if (directory / CONFIG_NAME).exists():
-        raise SurveyorError(f"{directory / CONFIG_NAME} already exists", "edit it instead")
-    shipped = shipped_taxonomies()
-    source = shipped.get(taxonomy) or Path(taxonomy)
-    if not source.is_file():
-        raise SurveyorError(
-            f"no taxonomy `{taxonomy}`", f"shipped taxonomies: {', '.join(shipped)}; or give a path"
-        )
-    shutil.copyfile(source, directory / "taxonomy.yaml")
-    (directory / CONFIG_NAME).write_text(default_config_text(title, "taxonomy.yaml"))
-    (directory / "data").mkdir(exist_ok=True)
-    gitignore = directory / ".gitignore"
-    if not gitignore.exists():
-        gitignore.write_text(".surveyor/\n")
+    source = init_workspace(directory, taxonomy, title)
     typer.echo(f"created workspace in {directory} (taxonomy: {source.name})")
     if github_action:
         _write_workflow(directory, install, force)
@@ -331,7 +316,7 @@ def fetch(
     """Fetch papers from the arXiv API: the given query, or every [[sources.arxiv]] query (new ones only)."""
     from pydantic import ValidationError
 
-    from .collect import fetch as run_fetch
+    from .arxiv_fetch import fetch as run_fetch
     from .config import ArxivQuery
 
     ws = _workspace(workspace)
@@ -363,7 +348,7 @@ def add(
     workspace: WorkspaceOpt = Path("."),
 ) -> None:
     """Fetch arXiv metadata for ids (new versions, journal-refs and comments update existing papers)."""
-    from .collect import add as run_add
+    from .arxiv_fetch import add as run_add
 
     refs = list(ids or [])
     if from_file:
@@ -393,8 +378,8 @@ def resolve(
     workspace: WorkspaceOpt = Path("."),
 ) -> None:
     """Find arXiv ids for papers listed by title only (exact or close match); every decision is logged."""
-    from .collect import resolve as run_resolve
-    from .collect import unresolve
+    from .arxiv_fetch import resolve as run_resolve
+    from .arxiv_fetch import unresolve
 
     ws = _workspace(workspace)
     if undo:
@@ -755,7 +740,8 @@ def graph(
 ) -> None:
     """Query the method-benchmark graph (default: the benchmarks the most papers are evaluated on)."""
     from . import graph as g
-    from .pipeline import load_library, workspace_graph
+    from .library import load_library
+    from .pipeline import workspace_graph
 
     ws = _workspace(workspace)
     lib = load_library(ws)
@@ -1014,19 +1000,10 @@ def taxonomy_suggest(
 ) -> None:
     """Propose new nodes, splits and merges from the papers that fit badly, as a reviewable patch
     (with openai, the model names, describes and places each new node and sorts the papers into them)."""
-    import yaml
-
-    from .evolve import suggest_workspace
-    from .store import atomic_write_text
+    from .evolve import write_suggestion
 
     ws = _workspace(workspace)
-    proposals, patch, report = suggest_workspace(ws, max_proposals, _llm_backend(ws, backend))
-    path = out if out.is_absolute() else ws.root / out
-    header = (
-        "# Proposed by `surveyor taxonomy suggest`: delete what you reject, edit names and places,\n"
-        "# then `surveyor taxonomy apply " + path.name + "`. Nothing changes until then.\n"
-    )
-    atomic_write_text(path, header + yaml.safe_dump(patch, sort_keys=False, allow_unicode=True, width=100))
+    proposals, patch, report, path = write_suggestion(ws, out, max_proposals, _llm_backend(ws, backend))
     _llm_notes(report)
     for s in patch.get("swollen", []):
         typer.echo(
@@ -1092,33 +1069,12 @@ def taxonomy_bootstrap(
 ) -> None:
     """Propose a first taxonomy from the library's papers, as a file to edit (with openai, the model
     names and describes each group)."""
-    import yaml
-
-    from .evolve import bootstrap, check_backend
-    from .store import atomic_write_text
-    from .taxonomy import parse_taxonomy
+    from .evolve import bootstrap_workspace
 
     ws = _workspace(workspace)
-    chosen = _llm_backend(ws, backend)
-    check_backend(chosen)
-    papers = [p for _, p in sorted(ws.load_papers().items()) if p.has_text]
-    if len(papers) < 6:
-        raise SurveyorError(f"{len(papers)} papers with text: too few to group", "import papers first")
-    llm = None
-    if chosen == "openai":
-        from .llm.cache import open_cache
-
-        llm = (ws.config.llm, open_cache(ws.config.llm, ws.state_dir))
-    raw, report = bootstrap(papers, topic, llm=llm)
+    path, nodes, report = bootstrap_workspace(ws, topic, out, _llm_backend(ws, backend))
     _llm_notes(report)
-    path = out if out.is_absolute() else ws.root / out
-    parse_taxonomy(raw, path)  # what we write must load
-    atomic_write_text(
-        path,
-        "# Proposed by `surveyor taxonomy bootstrap`: rename, regroup, then point surveyor.toml at it.\n"
-        + yaml.safe_dump(raw, sort_keys=False, allow_unicode=True, width=100),
-    )
-    typer.echo(f"wrote {path.resolve()}: {sum(1 for _ in parse_taxonomy(raw, path).iter_nodes())} nodes")
+    typer.echo(f"wrote {path.resolve()}: {nodes} nodes")
 
 
 @taxonomy_app.command("convert")
@@ -1137,7 +1093,7 @@ def taxonomy_convert(
 
 
 def _print_duplicates(ws: Any, as_json: bool) -> None:
-    from .library import duplicates
+    from .merges import duplicates
 
     merges = duplicates(ws)
     if as_json:
@@ -1162,7 +1118,7 @@ def unmerge(
     workspace: WorkspaceOpt = Path("."),
 ) -> None:
     """Undo a wrong merge: the two become separate papers and are never merged again."""
-    from .library import unmerge as split
+    from .merges import unmerge as split
 
     kept, restored = split(_workspace(workspace), paper, absorbed)
     typer.echo(

@@ -306,22 +306,55 @@ def _known_keys(loc: list[str]) -> list[str]:
     return sorted(fields)
 
 
-def default_config_text(title: str, taxonomy: str) -> str:
-    """The surveyor.toml that `surveyor init` writes."""
-    return f'''# surveyor workspace: see `surveyor --help`
-title = {json.dumps(title, ensure_ascii=False)}
+_CONFIG_TEMPLATE = """\
+# surveyor workspace{origin}: see `surveyor --help`
+title = {title}
 description = ""
-taxonomy = "{taxonomy}"
+taxonomy = {taxonomy}
+{files}
+[classify]
+backend = "offline"{backend_note}
 
+[export]
+dir = "output"
+{export}"""
+_FILES_HINT = """
 # Listings imported on every `surveyor build` (paths relative to this file).
 # [[sources.files]]
 # path = "sources/papers.jsonl"
 # format = "jsonl"   # optional: detected from the content
+"""
+_ADOPTED_EXPORT = """\
+# The list stays yours: each export reads it again and only adds the new papers, in each section's
+# own style, to {where}.
+adopted = {adopted}
+readme = {readme}
 
-[classify]
-backend = "offline"
+# What `surveyor update` fetches (arXiv API; one request per 3 s):
+# [[sources.arxiv]]
+# query = 'abs:"video understanding"'
+# categories = ["cs.CV"]
+"""
 
-[export]
-dir = "output"
-readme = "README.md"
-'''
+
+def config_text(
+    title: str, taxonomy: str = "taxonomy.yaml", adopted: tuple[str, str, bool] | None = None
+) -> str:
+    """The surveyor.toml a new workspace starts with: `surveyor init`'s, or, with `adopted` (the
+    list's path relative to the workspace, `[export] readme`, whether the list is edited in place),
+    `surveyor adopt`'s."""
+    values = {"title": json.dumps(title, ensure_ascii=False), "taxonomy": json.dumps(taxonomy)}
+    if adopted is None:
+        return _CONFIG_TEMPLATE.format(
+            origin="", files=_FILES_HINT, backend_note="", export='readme = "README.md"\n', **values
+        )
+    rel, readme, in_place = adopted
+    where = "the list itself" if in_place else "output/README.md, to compare before copying it over"
+    export = _ADOPTED_EXPORT.format(where=where, adopted=json.dumps(rel), readme=json.dumps(readme))
+    return _CONFIG_TEMPLATE.format(
+        origin=f" adopted from {rel}",
+        files="",
+        backend_note='   # "openai" with SURVEYOR_API_KEY set; the list\'s own papers are the examples',
+        export=export,
+        **values,
+    )

@@ -232,6 +232,6 @@ def _emit(out: list[bytes], raw: bytes) -> None:
 
 
 def _dump(rec: Classification) -> bytes:
-    from .store import dump_line
+    from .files import dump_line
 
     return (dump_line(rec) + "\n").encode("utf-8")

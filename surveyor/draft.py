@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .config import LLMConfig
 from .escape import md_escape, md_link, tex_escape
@@ -29,7 +30,7 @@ from .export.latex import short_name
 from .extract.papers import title_name
 from .models import Paper
 from .prose import TEMPLATE_WORDS
-from .resources import instruction
+from .resources import instruction, render
 from .store import Cache
 from .taxonomy import Node
 from .text import clean_space, sentences, untex
@@ -312,6 +313,7 @@ def _label(text: str) -> str:
 
 # --- the LLM backend --------------------------------------------------------------------------------
 SYSTEM = "draft_system.md"  # prompts/draft_system.md
+USER = "draft_user.md"  # prompts/draft_user.md: the node and its papers
 
 
 SCHEMA = {
@@ -322,17 +324,23 @@ SCHEMA = {
 }
 
 
-def llm_messages(node: Node, members: Sequence[tuple[Paper, str]]) -> list[dict[str, str]]:
+def llm_messages(
+    node: Node, members: Sequence[tuple[Paper, str]], prompts: Path | None = None
+) -> list[dict[str, str]]:
     """The request for one node: its name and description, then each paper's key, the name to call
     it by (its acronym or the name its title announces), title and abstract: the only grounds the
-    paragraph may stand on."""
-    lines = [f"Category: {node.name}", f"Description: {node.description or '-'}", "", "Papers:"]
+    paragraph may stand on. `prompts`: the workspace's folder of its own templates."""
+    lines = []
     for paper, key in list(members)[:LLM_PAPERS]:
         abstract = clean_space(paper.abstract or "")[:1200]
         name = short_name(paper)
         lines += [f"- key: {key}", f"  name: {name if not name.endswith('…') else '-'}"]
         lines += [f"  title: {paper.display_title}", f"  abstract: {abstract or '-'}"]
-    return [{"role": "system", "content": instruction(SYSTEM)}, {"role": "user", "content": "\n".join(lines)}]
+    values = {"name": node.name, "description": node.description or "-", "papers": "\n".join(lines)}
+    return [
+        {"role": "system", "content": instruction(SYSTEM, prompts)},
+        {"role": "user", "content": render(USER, values, prompts)},
+    ]
 
 
 def paragraph_from_reply(content: str) -> str:
@@ -348,16 +356,20 @@ def paragraph_from_reply(content: str) -> str:
 
 
 def llm_paragraphs(
-    settings: LLMConfig, cache: Cache, jobs: Sequence[tuple[Node, Sequence[tuple[Paper, str]]]]
+    settings: LLMConfig,
+    cache: Cache,
+    jobs: Sequence[tuple[Node, Sequence[tuple[Paper, str]]]],
+    prompts: Path | None = None,
 ) -> tuple[list[str], int, float, list[str]]:
     """One request per node (cached by request), `concurrency` at a time; the paragraphs in neutral
-    form, the requests sent, their cost and notes on failed nodes."""
+    form, the requests sent, their cost and notes on failed nodes (`prompts`: the workspace's own
+    templates)."""
     from .llm import ask_json
 
     replies, stats = ask_json(
         settings,
         cache,
-        [(n.id, llm_messages(n, m), 900) for n, m in jobs],
+        [(n.id, llm_messages(n, m, prompts), 900) for n, m in jobs],
         SCHEMA,
         "draft",
         read=paragraph_from_reply,

@@ -17,7 +17,6 @@ from typing import Any
 
 import networkx as nx
 
-from .export.awesome import paper_year, place
 from .extract.benchmarks import (
     Entry,
     Gazetteer,
@@ -28,6 +27,7 @@ from .extract.benchmarks import (
     usable_name,
 )
 from .extract.papers import title_name
+from .library import paper_year, place
 from .models import Classification, Paper
 from .taxonomy import Taxonomy
 

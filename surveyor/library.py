@@ -1,122 +1,131 @@
-"""The paper library as one unit: load it with its merge log and distinct pairs, save it back,
-explain merges, undo one.
+"""The library as it is read: every paper with its effective label (a human decision over the machine
+label, both filed under the paper's current id), where each paper is placed in the taxonomy, and in
+what order papers are listed. Exporters, the status, the review queue, the classifier's plan and
+taxonomy suggestions all read the library through `load_library`.
 
-Files of record: `data/papers.jsonl`, `data/merges.jsonl` (every merge: rule, score, the incoming
-record and the paper before it), `data/distinct.jsonl` (pairs a human said are different papers).
+Input: a workspace (`load_library`), or papers and labels. Output: `Library`; `Placement` (each
+paper's home node and the nodes that cross-reference it); sort keys and years.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict
+from .models import Classification, Paper
+from .store import Workspace
+from .taxonomy import Taxonomy
 
-from .errors import SurveyorError
-from .models import Paper
-from .sources.dedupe import Merge, PaperIndex, merge
-from .store import Workspace, atomic_write_text, dump_line, jsonl_text, read_jsonl, writes
-
-
-class Distinct(BaseModel):
-    """Two ids that must never be merged."""
-
-    model_config = ConfigDict(extra="forbid")
-    a: str
-    b: str
+if TYPE_CHECKING:
+    import networkx as nx
 
 
-def _merges_path(ws: Workspace) -> Path:
-    return ws.data_dir / "merges.jsonl"
+def rekey(records: dict[str, Classification], papers: dict[str, Paper]) -> dict[str, Classification]:
+    """Move records filed under a paper's former id (before a merge) to its current id."""
+    alias_of = {alias: p.id for p in papers.values() for alias in p.aliases}
+    out = {k: v for k, v in records.items() if k not in alias_of}
+    for old, rec in records.items():
+        new = alias_of.get(old)
+        if new is not None and new not in out:
+            out[new] = rec.model_copy(update={"paper": new})
+    return out
 
 
-def _distinct_path(ws: Workspace) -> Path:
-    return ws.data_dir / "distinct.jsonl"
+def effective_labels(
+    labels: dict[str, Classification], decisions: dict[str, Classification]
+) -> dict[str, Classification]:
+    """Per paper, the human decision when there is one, else the machine record."""
+    merged = dict(labels)
+    merged.update(decisions)
+    return merged
 
 
-def load_merges(ws: Workspace) -> list[Merge]:
-    """Every merge so far."""
-    return read_jsonl(_merges_path(ws), Merge)
+@dataclass
+class Library:
+    """The workspace's papers and labels, loaded once for every reader."""
+
+    papers: dict[str, Paper]
+    labels: dict[str, Classification]  # effective: the human decision over the machine label
+    machine: dict[str, Classification] = field(default_factory=dict)  # machine labels, current ids
+    human: dict[str, Classification] = field(default_factory=dict)  # human decisions, current ids
+    pending: list[str] = field(default_factory=list)  # ids of decisions waiting for their paper
+    graph: nx.MultiDiGraph | None = None  # the method-benchmark graph, built on first use
 
 
-def open_index(ws: Workspace) -> PaperIndex:
-    """The library with its dedupe lookups, honouring distinct pairs."""
-    pairs = {frozenset((d.a, d.b)) for d in read_jsonl(_distinct_path(ws), Distinct)}
-    return PaperIndex(ws.load_papers(), pairs)
-
-
-def _merge_key(m: Merge) -> tuple[str, str, tuple[str, int, str]]:
-    return (m.into, m.absorbed, m.record.sources[0].sort_key() if m.record.sources else ("", 0, ""))
-
-
-def _log_text(log: list[Merge]) -> str:
-    """The merge log, sorted, each merge once (a merge made again after a kill is the same merge)."""
-    unique = {dump_line(m): m for m in log}
-    return jsonl_text(unique.values(), key=_merge_key)
-
-
-def save_index(
-    ws: Workspace, index: PaperIndex, extra: dict[Path, str] | None = None, what: str = "resolve"
-) -> None:
-    """Append the new merges to the log, then write the papers: a kill between the two leaves a
-    logged merge the next import makes (and logs) again, never a merge missing from the log. With
-    `extra` (other files that change with the papers: the log of the command `what`), everything is
-    written as one step."""
-    files: dict[Path, str | None] = {}
-    if index.merges:
-        files[_merges_path(ws)] = _log_text(load_merges(ws) + index.merges)
-    files[ws.papers_path] = jsonl_text(index.papers.values(), key=lambda p: p.id)
-    if extra:
-        ws.commit({**files, **extra}, what)
-    else:
-        for path, text in files.items():
-            atomic_write_text(path, text or "")
-    index.merges = []
-
-
-def duplicates(ws: Workspace) -> list[Merge]:
-    """Merges whose paper is still in the library, for `status --duplicates`."""
+def load_library(ws: Workspace) -> Library:
+    """Papers plus labels, human decisions over machine labels, filed under current ids."""
     papers = ws.load_papers()
-    current = {alias: p.id for p in papers.values() for alias in (p.id, *p.aliases)}
-    return [
-        m.model_copy(update={"into": current.get(m.into, m.into)})
-        for m in load_merges(ws)
-        if m.into in current
-    ]
+    machine = rekey(ws.load_labels(), papers)
+    human, pending = ws.decisions_for(papers)
+    return Library(papers, effective_labels(machine, human), machine, human, pending)
 
 
-@writes("unmerge")
-def unmerge(ws: Workspace, paper_id: str, absorbed: str) -> tuple[Paper, Paper]:
-    """Split `absorbed` back out of `paper_id`: the paper is rebuilt from how it was before that merge
-    plus every later merge; both ids are marked distinct so no import merges them again."""
-    papers = ws.load_papers()
-    current = {alias: p.id for p in papers.values() for alias in (p.id, *p.aliases)}
-    target = current.get(paper_id)
-    if target is None:
-        raise SurveyorError(f"no paper `{paper_id}`", "see `surveyor status --duplicates` for merged papers")
-    log = load_merges(ws)
-    chain = [m for m in log if current.get(m.into) == target]
-    index = next((i for i, m in enumerate(chain) if m.absorbed == absorbed), None)
-    if index is None:
-        raise SurveyorError(
-            f"`{absorbed}` was not merged into `{paper_id}`", "see `surveyor status --duplicates`"
-        )
-    undone = chain[index]
-    rebuilt = undone.before
-    for later in chain[index + 1 :]:
-        rebuilt = merge(rebuilt, later.record)
-    restored = undone.record
-    if restored.id == rebuilt.id or (restored.id in papers and restored.id != target):
-        restored = restored.model_copy(update={"id": restored.id + "-split"})
-    del papers[target]
-    papers[rebuilt.id] = rebuilt.model_copy(update={"aliases": sorted(set(rebuilt.aliases) - {restored.id})})
-    papers[restored.id] = restored
-    pairs = [*read_jsonl(_distinct_path(ws), Distinct), Distinct(a=rebuilt.id, b=restored.id)]
-    ws.commit(  # papers, merge log and distinct pairs change together, or not at all
-        {
-            ws.papers_path: jsonl_text(papers.values(), key=lambda p: p.id),
-            _merges_path(ws): _log_text([m for m in log if m is not undone]),
-            _distinct_path(ws): jsonl_text(pairs, key=lambda d: (d.a, d.b)),
-        },
-        "unmerge",
-    )
-    return rebuilt, restored
+# --- order and years --------------------------------------------------------------------------------
+def sort_key(paper: Paper, newest_first: bool) -> tuple[int, int, str]:
+    """Newest (or oldest) first by date, then by title; undated papers last."""
+    date = paper.published or paper.updated or _date_from_arxiv(paper.arxiv_id) or ""
+    stamp = int(re.sub(r"\D", "", date)[:8].ljust(8, "0")) if date else 0
+    return (0 if date else 1, -stamp if newest_first else stamp, paper.display_title.lower())
+
+
+def _date_from_arxiv(arxiv_id: str | None) -> str | None:
+    m = re.match(r"^(\d{2})(\d{2})\.", arxiv_id or "")
+    return f"20{m.group(1)}-{m.group(2)}-01" if m else None
+
+
+def paper_year(paper: Paper) -> int | None:
+    """The year to show: the venue's, else the date's, else the arXiv id's."""
+    if paper.year:
+        return paper.year
+    date = paper.published or paper.updated or _date_from_arxiv(paper.arxiv_id)
+    return int(date[:4]) if date else None
+
+
+# --- placement ----------------------------------------------------------------------------------------
+@dataclass
+class Placement:
+    """Where each paper is listed: its home node and the other nodes that cross-reference it."""
+
+    home: dict[str, str] = field(default_factory=dict)  # paper id -> node id
+    members: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # node -> paper ids
+    confidence: dict[str, float] = field(default_factory=dict)  # paper id -> its home label's (machine)
+    human: set[str] = field(default_factory=set)  # papers a person placed
+
+    def unsure(self, pid: str, below: float) -> bool:
+        """Whether a machine placed the paper with less confidence than `below` and no one checked."""
+        return pid not in self.human and self.confidence.get(pid, 1.0) < below
+
+
+def place(taxonomy: Taxonomy, papers: dict[str, Paper], labels: dict[str, Classification]) -> Placement:
+    """Each listed paper's home is its most confident label (deeper, then earlier in the taxonomy, on
+    ties); out-of-scope and failed records are left out, and so are machine records flagged for a
+    human (text addressed to the model) until one decides."""
+    order = {node.id: i for i, node in enumerate(taxonomy.iter_nodes())}
+    out = Placement()
+    for pid in sorted(labels):
+        rec = labels[pid]
+        if pid not in papers or rec.out_of_scope or rec.status == "failed" or (rec.flag and not rec.is_human):
+            continue
+        best: dict[str, float] = {}
+        for lab in rec.labels:
+            if lab.node in order:
+                best[lab.node] = max(best.get(lab.node, 0.0), lab.confidence)
+        if not best:
+            continue
+        out.home[pid] = min(best, key=lambda n: (-best[n], -len(taxonomy.ancestors(n)), order[n]))
+        out.confidence[pid] = best[out.home[pid]]
+        if rec.is_human:
+            out.human.add(pid)
+        for node in sorted(best, key=order.__getitem__):
+            out.members[node].append(pid)
+    return out
+
+
+def group_by_node(
+    taxonomy: Taxonomy, papers: dict[str, Paper], labels: dict[str, Classification]
+) -> dict[str, list[Paper]]:
+    """Papers per node id (a paper appears under each of its labels); out-of-scope ones left out."""
+    placement = place(taxonomy, papers, labels)
+    return {node: [papers[pid] for pid in ids] for node, ids in placement.members.items()}

@@ -21,12 +21,13 @@ from urllib.parse import urlsplit
 
 from . import clock
 from .errors import SurveyorError
+from .files import atomic_write_bytes
 from .models import Classification, Label, Paper, Source
 from .sources.awesome_entry import Facts
 from .sources.awesome_md import FORMAT, Doc, Entry, read
 from .sources.base import Skip
 from .sources.links import host_path, is_generic_label
-from .store import Workspace, atomic_write_bytes
+from .store import Workspace
 from .taxonomy import Taxonomy
 from .text import normalize_title
 
@@ -314,13 +315,12 @@ def sync(ws: Workspace, text: str | None = None, decide: bool = True) -> SyncRep
 def export_list(ws: Workspace, target: Path) -> list[tuple[Path, bool]]:
     """Read the list back (hand edits become decisions), then write it with the new papers and the
     moves and removals decided since, to `target` (the list itself when adopted in place)."""
-    from .classify.runner import rekey
     from .export.adopted import edit_list
-    from .store import effective_labels
+    from .library import load_library
 
     report = sync(ws)
-    papers = ws.load_papers()
-    labels = effective_labels(rekey(ws.load_labels(), papers), rekey(ws.load_decisions(), papers))
+    lib = load_library(ws)
+    papers, labels = lib.papers, lib.labels
     nodes = section_nodes(report.listing.doc, ws.taxonomy)
     text, _edit = edit_list(report.listing, papers, labels, ws.taxonomy, nodes)
     changed = write_list(target, text)

@@ -16,18 +16,19 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
-from .classify.runner import ClassifyReport, Progress, classify_workspace, rekey
+from .classify.runner import ClassifyReport, Progress, classify_workspace
 from .enrich.run import EnrichReport, enrich_added
 from .errors import InputError
-from .export.awesome import group_by_node, render_body, render_readme
+from .export.awesome import render_body, render_readme
 from .export.latex import render_bib, render_main
+from .files import atomic_write_bytes, atomic_write_text
 from .graph import benchmark_rows, build_gazetteer, build_graph, graph_graphml, graph_json
-from .library import open_index, save_index
-from .models import Classification, Paper
+from .library import Library, group_by_node, load_library
+from .merges import open_index, save_index
 from .sources import parse_file
 from .sources.base import Skip
 from .sources.snapshot import Filters
-from .store import Workspace, atomic_write_bytes, atomic_write_text, effective_labels, writes
+from .store import Workspace, writes
 
 if TYPE_CHECKING:
     from .draft import DraftReport
@@ -75,22 +76,6 @@ def import_configured(ws: Workspace) -> list[ImportReport]:
         filters = Filters(src.categories, src.since, src.until, src.keywords)
         reports += import_paths(ws, [Path(src.path)], src.format, filters)
     return reports
-
-
-@dataclass
-class Library:
-    """The workspace's papers and effective labels, loaded once for every exporter."""
-
-    papers: dict[str, Paper]
-    labels: dict[str, Classification]
-    graph: nx.MultiDiGraph | None = None  # built on first use by `workspace_graph`
-
-
-def load_library(ws: Workspace) -> Library:
-    """Papers plus labels, human decisions over machine labels, filed under current ids."""
-    papers = ws.load_papers()
-    labels = effective_labels(rekey(ws.load_labels(), papers), ws.decisions_for(papers)[0])
-    return Library(papers, labels)
 
 
 Written = list[tuple[Path, bool]]
@@ -296,7 +281,7 @@ def draft(ws: Workspace, node: str | None = None, backend: str = "offline") -> t
         from .llm.cache import open_cache
 
         texts, report.requests, report.cost, report.notes = drafting.llm_paragraphs(
-            ws.config.llm, open_cache(ws.config.llm, ws.state_dir), jobs
+            ws.config.llm, open_cache(ws.config.llm, ws.state_dir), jobs, ws.prompts_dir
         )
     else:
         from .prose import library_frequency, offline_paragraph
@@ -332,7 +317,7 @@ def build(ws: Workspace, progress: Progress | None = None) -> BuildReport:
     before = set(known) | {alias for p in known.values() for alias in p.aliases}
     imports = import_configured(ws)
     if ws.config.sources.arxiv:
-        from .collect import fetch
+        from .arxiv_fetch import fetch
 
         fetch(ws, ws.config.sources.arxiv)
     enriched = enrich_added(ws, before)
@@ -342,10 +327,8 @@ def build(ws: Workspace, progress: Progress | None = None) -> BuildReport:
 
 def status(ws: Workspace) -> dict[str, Any]:
     """Counts that say where the workspace stands, as plain data."""
-    papers = ws.load_papers()
-    machine = rekey(ws.load_labels(), papers)
-    human, pending = ws.decisions_for(papers)
-    labels = effective_labels(machine, human)
+    lib = load_library(ws)
+    papers, machine, human, labels = lib.papers, lib.machine, lib.human, lib.labels
     taxonomy = ws.taxonomy
     per_top: Counter[str] = Counter()
     for pid, rec in labels.items():
@@ -362,7 +345,7 @@ def status(ws: Workspace) -> dict[str, Any]:
         "without_text": sum(1 for p in papers.values() if not p.has_text),
         "without_arxiv_id": sum(1 for p in papers.values() if not p.arxiv_id),
         "human_decisions": sum(1 for pid in human if pid in papers),
-        "pending_decisions": ws.pending_notes(pending),  # decisions waiting for their paper
+        "pending_decisions": ws.pending_notes(lib.pending),  # decisions waiting for their paper
         "machine_labels": len(current),
         "stale_labels": sum(1 for r in current if r.taxonomy_hash != taxonomy.hash),
         "failed": sum(1 for r in current if r.status == "failed"),

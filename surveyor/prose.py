@@ -20,8 +20,8 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-from .export.awesome import sort_key
 from .export.latex import short_name
+from .library import sort_key
 from .models import Paper
 from .taxonomy import Node
 from .text import clean_space, sentences, untex

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .errors import SurveyorError
@@ -25,9 +26,21 @@ def prompt_template(name: str, override_dir: Path | None = None) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def instruction(name: str) -> str:
-    """A one-paragraph system prompt from prompts/ (the file's final newline is not sent)."""
-    return prompt_template(name).removesuffix("\n")
+def instruction(name: str, override_dir: Path | None = None) -> str:
+    """A one-paragraph system prompt from prompts/ (the file's final newline is not sent); the
+    workspace's own copy in `override_dir` when it has one."""
+    return prompt_template(name, override_dir).removesuffix("\n")
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    """`template` with each `{{name}}` replaced by `values[name]` (unknown names left as written; the
+    values are not scanned again, so text in them is never taken for a placeholder)."""
+    return re.sub(r"\{\{(\w+)\}\}", lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def render(name: str, values: dict[str, str], override_dir: Path | None = None) -> str:
+    """The prompt template `name` filled with `values` (the file's final newline is not sent)."""
+    return fill(prompt_template(name, override_dir), values).removesuffix("\n")
 
 
 def shipped_taxonomies() -> dict[str, Path]:

@@ -11,8 +11,8 @@ import os
 from dataclasses import dataclass
 
 from . import clock, decisions
-from .classify.runner import rekey
 from .errors import SurveyorError
+from .library import load_library
 from .models import Classification, Label, Paper
 from .store import Workspace
 from .taxonomy import Taxonomy
@@ -43,9 +43,8 @@ def review_reason(rec: Classification, cutoff: float) -> str | None:
 
 def review_queue(ws: Workspace) -> list[QueueItem]:
     """Unsure, ungrounded or failed machine labels without a human decision, least sure first."""
-    papers = ws.load_papers()
-    labels = rekey(ws.load_labels(), papers)
-    decided = set(ws.decisions_for(papers)[0])
+    lib = load_library(ws)
+    papers, labels, decided = lib.papers, lib.machine, lib.human
     cutoff = ws.config.classify.review_below
     items = []
     for pid, rec in labels.items():

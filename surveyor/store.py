@@ -16,156 +16,29 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import glob
 import json
 import os
 import sqlite3
-import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from . import decisions
 from .config import Config, env_lock_wait, load_config
-from .errors import WorkspaceError, where
+from .errors import InputError, WorkspaceError
+from .files import Journal, Log, atomic_write_bytes, read_jsonl, write_jsonl
 from .locking import commit, workspace_lock
 from .models import Classification, Paper, Run
+from .records import TaxonomyChange
 from .taxonomy import Taxonomy, load_taxonomy
 
 M = TypeVar("M", bound=BaseModel)
 F = TypeVar("F", bound=Callable[..., Any])
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
-
-
-def dump_line(record: BaseModel) -> str:
-    """One record as a canonical JSON line (sorted keys, defaults left out, UTF-8 kept)."""
-    data = record.model_dump(mode="json", exclude_defaults=True)
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
-def atomic_write_text(path: Path, text: str) -> bool:
-    """Write `text` (UTF-8, `\n` line ends) to `path` atomically; return False if it was already equal."""
-    return atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> bool:
-    """Write `data` to `path` via a temp file and rename; return False if it was already equal. A temp
-    file a killed write left beside `path` is removed (writers hold the workspace lock)."""
-    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-        with contextlib.suppress(FileNotFoundError):
-            stale.unlink()
-    if path.is_file() and path.read_bytes() == data:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return True
-
-
-def jsonl_text(records: Iterable[M], key: Callable[[M], object]) -> str:
-    """Records sorted by `key`, one canonical JSON line each."""
-    lines = [dump_line(r) for r in sorted(records, key=key)]  # type: ignore[arg-type]
-    return "".join(line + "\n" for line in lines)
-
-
-def write_jsonl(path: Path, records: Iterable[M], key: Callable[[M], object]) -> bool:
-    """Write records sorted by `key`, one a line, atomically; return whether the file changed."""
-    return atomic_write_text(path, jsonl_text(records, key))
-
-
-def read_jsonl(path: Path, model: type[M]) -> list[M]:
-    """Read a JSONL file of `model` records; a bad line (not UTF-8, not JSON, not a record) is an
-    error naming the file and line."""
-    if not path.is_file():
-        return []
-    records: list[M] = []
-    for number, raw in enumerate(path.read_bytes().splitlines(), 1):
-        if not raw.strip():
-            continue
-        try:
-            records.append(model.model_validate_json(raw.decode("utf-8")))
-        except UnicodeDecodeError as exc:
-            raise WorkspaceError(
-                f"{where(path, number)}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at column "
-                f"{exc.start + 1})",
-                "retype that line or re-save the file as UTF-8 (git shows what changed)",
-            ) from exc
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            loc = ".".join(str(p) for p in err["loc"])
-            raise WorkspaceError(
-                f"{where(path, number)}: bad {model.__name__} record: {loc}: {err['msg']}",
-                "fix or remove that line (the file is plain text; git shows what changed)",
-            ) from exc
-    return records
-
-
 _journals: dict[Path, Journal] = {}
 _journals_guard = threading.Lock()
-
-
-class Journal:
-    """Append-only log of records not yet checkpointed into their sorted file. One per workspace
-    and file: the run appends to it, a checkpoint empties that same file."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._fh: IO[bytes] | None = None
-
-    def append(self, record: BaseModel) -> None:
-        """Append one record and flush it to the OS, so killing the process keeps it."""
-        if self._fh is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = self.path.open("ab")
-            if self._fh.tell() > 0 and not self._ends_with_newline():
-                self._fh.write(b"\n")  # a line a kill cut short stays apart from the next record
-        self._fh.write((dump_line(record) + "\n").encode("utf-8"))
-        self._fh.flush()
-
-    def _ends_with_newline(self) -> bool:
-        with self.path.open("rb") as fh:
-            fh.seek(-1, os.SEEK_END)
-            return fh.read(1) == b"\n"
-
-    def replay(self, model: type[M]) -> list[M]:
-        """Records in the journal, skipping a line cut short by a kill."""
-        if not self.path.is_file():
-            return []
-        out: list[M] = []
-        for line in self.path.read_bytes().splitlines():
-            with contextlib.suppress(ValidationError, ValueError):
-                out.append(model.model_validate_json(line))
-        return out
-
-    def clear(self) -> None:
-        """Empty the journal once its records are in the sorted file: the open file is truncated in
-        place (the run goes on appending to it); a closed one is removed."""
-        if self._fh is not None:
-            self._fh.flush()
-            self._fh.truncate(0)
-            return
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
-
-    def close(self) -> None:
-        """Close the file handle."""
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
 
 
 class Cache:
@@ -223,12 +96,22 @@ class Workspace:
         self.lock_wait = env_lock_wait()  # seconds a writer waits for another to finish
         self.notify: Callable[[str], None] | None = None  # told when a writer has to wait
 
+    def reload(self) -> None:
+        """Read surveyor.toml and the taxonomy again (after a command changed them)."""
+        self.config = load_config(self.root)
+        self._taxonomy = None
+
     data_dir = property(lambda self: self.root / "data")
     state_dir = property(lambda self: self.root / ".surveyor")
     papers_path = property(lambda self: self.data_dir / "papers.jsonl")
     labels_path = property(lambda self: self.data_dir / "labels.jsonl")
     decisions_path = property(lambda self: self.data_dir / "decisions.jsonl")
     runs_path = property(lambda self: self.data_dir / "runs.jsonl")
+    taxonomy_path = property(lambda self: self.root / self.config.taxonomy)
+    versions_dir = property(lambda self: self.data_dir / "taxonomy-versions")  # every replaced taxonomy
+    taxonomy_log_path = property(lambda self: self.data_dir / "taxonomy-log.jsonl")
+    batch_dir = property(lambda self: self.state_dir / "batch")  # requests files of submitted batches
+    prompts_dir = property(lambda self: self.root / "prompts")  # the workspace's own prompt templates
 
     @property
     def labels_journal(self) -> Journal:
@@ -254,9 +137,14 @@ class Workspace:
         return self.root / self.config.export.dir
 
     @property
+    def changes_path(self) -> Path:
+        """CHANGES.md, what an update found (the body of its pull request), beside the exports."""
+        return self.output_dir / "CHANGES.md"
+
+    @property
     def taxonomy(self) -> Taxonomy:
         """The taxonomy surveyor.toml names (loaded again only when its file changed)."""
-        path = self.root / self.config.taxonomy
+        path = self.taxonomy_path
         try:
             seen = path.stat()
             version: object = (seen.st_mtime_ns, seen.st_size, seen.st_ino)
@@ -274,6 +162,50 @@ class Workspace:
             return path.relative_to(self.root).as_posix()
         except ValueError:
             return os.path.relpath(path, self.root).replace(os.sep, "/")
+
+    # logs and state files declared as `Log`s (surveyor/records.py) ------------
+    def path(self, log: Log[Any]) -> Path:
+        """Where a log lives: data/<name>."""
+        return self.data_dir / log.name
+
+    def load(self, log: Log[M]) -> list[M]:
+        """Every record of a log, validated (a bad line is an error with file:line)."""
+        return read_jsonl(self.path(log), log.model)
+
+    def save(self, log: Log[M], records: Iterable[M]) -> bool:
+        """Write a log (sorted, atomically); return whether it changed."""
+        return write_jsonl(self.path(log), records, log.key)
+
+    # taxonomy versions --------------------------------------------------------
+    def load_taxonomy_log(self) -> list[TaxonomyChange]:
+        """The applied taxonomy patches, oldest first, validated."""
+        return read_jsonl(self.taxonomy_log_path, TaxonomyChange)
+
+    @staticmethod
+    def taxonomy_log_text(entries: Iterable[TaxonomyChange]) -> str:
+        """The taxonomy log's content: one JSON object a line, in the order applied."""
+        lines = (e.model_dump(mode="json", by_alias=True, exclude_unset=True) for e in entries)
+        return "".join(json.dumps(line, sort_keys=True) + "\n" for line in lines)
+
+    def version_path(self, taxonomy_hash: str) -> Path:
+        """data/taxonomy-versions/<hash>.yaml: a taxonomy a patch replaced."""
+        return self.versions_dir / f"{taxonomy_hash}.yaml"
+
+    def version_labels_path(self, taxonomy_hash: str) -> Path:
+        """data/taxonomy-versions/<hash>.labels.jsonl: the machine labels made under that taxonomy."""
+        return self.versions_dir / f"{taxonomy_hash}.labels.jsonl"
+
+    def load_version(self, taxonomy_hash: str) -> Taxonomy:
+        """A recorded taxonomy version, validated like the current one."""
+        path = self.version_path(taxonomy_hash)
+        if not path.is_file():
+            known = ", ".join(sorted(p.stem for p in self.versions_dir.glob("*.yaml"))) or "none"
+            raise InputError(f"no recorded taxonomy version {taxonomy_hash}", f"recorded: {known}")
+        return load_taxonomy(path)
+
+    def load_version_labels(self, taxonomy_hash: str) -> dict[str, Classification]:
+        """The machine labels archived with a taxonomy version, by paper id (none: empty)."""
+        return {c.paper: c for c in read_jsonl(self.version_labels_path(taxonomy_hash), Classification)}
 
     # papers -----------------------------------------------------------------
     def load_papers(self) -> dict[str, Paper]:
@@ -373,12 +305,3 @@ def writes(command: str) -> Callable[[F], F]:
         return locked  # type: ignore[return-value]
 
     return wrap
-
-
-def effective_labels(
-    labels: dict[str, Classification], decisions: dict[str, Classification]
-) -> dict[str, Classification]:
-    """Per paper, the human decision when there is one, else the machine record."""
-    merged = dict(labels)
-    merged.update(decisions)
-    return merged

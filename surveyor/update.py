@@ -18,14 +18,15 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .classify.runner import ClassifyReport, Progress, classify_workspace, rekey
+from .classify.runner import ClassifyReport, Progress, classify_workspace
 from .enrich.run import EnrichReport, enrich_added
 from .escape import md_url, pr_code, pr_text
-from .export.awesome import place
+from .files import atomic_write_text
+from .library import load_library, place
 from .listsync import SyncReport, sync
 from .models import Paper
 from .review import review_reason
-from .store import Workspace, atomic_write_text, effective_labels, writes
+from .store import Workspace, writes
 
 
 @dataclass
@@ -47,8 +48,8 @@ def new_papers(before: set[str], papers: dict[str, Paper]) -> list[str]:
 
 def changes_text(ws: Workspace, new: list[str], report: ClassifyReport) -> str:
     """The pull-request body: new papers per section, the ones to review, the cost."""
-    papers = ws.load_papers()
-    labels = effective_labels(rekey(ws.load_labels(), papers), ws.decisions_for(papers)[0])
+    lib = load_library(ws)
+    papers, labels = lib.papers, lib.labels
     taxonomy = ws.taxonomy
     fresh = {pid: labels[pid] for pid in new if pid in labels}
     placement = place(taxonomy, papers, fresh)
@@ -109,7 +110,7 @@ def update(ws: Workspace, progress: Progress | None = None) -> UpdateReport:
     before = _baseline(ws)
     import_configured(ws)
     if ws.config.sources.arxiv:
-        from .collect import fetch
+        from .arxiv_fetch import fetch
 
         fetch(ws, ws.config.sources.arxiv)
     enriched = enrich_added(ws, before)
@@ -117,9 +118,8 @@ def update(ws: Workspace, progress: Progress | None = None) -> UpdateReport:
     report = classify_workspace(ws, progress=progress, command="update")
     result = UpdateReport(new, report, export(ws), enrich=enriched, hand_edits=hand)
     if new:
-        path = ws.root / "output" / "CHANGES.md"
-        atomic_write_text(path, changes_text(ws, new, report))
-        result.changes = path
+        atomic_write_text(ws.changes_path, changes_text(ws, new, report))
+        result.changes = ws.changes_path
     (ws.state_dir / BASELINE).unlink(missing_ok=True)
     return result
 

@@ -17,7 +17,7 @@ from conftest import write_workspace
 from fake_arxiv import EASTERN, Entry, FakeArxiv
 
 from surveyor import clock
-from surveyor.collect import SinceRule, fetch
+from surveyor.arxiv_fetch import SinceRule, fetch
 from surveyor.config import ArxivQuery
 from surveyor.store import Workspace
 

@@ -13,8 +13,8 @@ from fake_arxiv import Entry, FakeArxiv, dated_entries, seed_entries
 from typer.testing import CliRunner
 
 from surveyor import clock
+from surveyor.arxiv_fetch import add, fetch, fetcher, query_key
 from surveyor.cli import app
-from surveyor.collect import add, fetch, fetcher, query_key
 from surveyor.config import ArxivQuery
 from surveyor.errors import SurveyorError
 from surveyor.store import Workspace

@@ -12,8 +12,9 @@ import pytest
 from calendar_sim import daily, run_daily, submissions
 from fake_arxiv import announced_at
 
-from surveyor.collect import FetchState, SinceRule
+from surveyor.arxiv_fetch import SinceRule
 from surveyor.config import ArxivQuery
+from surveyor.records import FetchState
 from surveyor.sources.arxiv_calendar import INDEX_LAG, closes, last_announcement, unannounced_since
 
 LAG = timedelta(minutes=30)  # the fake server's delay between an announcement and the API showing it

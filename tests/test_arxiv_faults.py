@@ -18,8 +18,8 @@ from conftest import run_cli, write_workspace
 from fake_arxiv import FakeArxiv, dated_entries
 from typer.testing import CliRunner
 
+from surveyor.arxiv_fetch import add, fetch, fetcher
 from surveyor.cli import app
-from surveyor.collect import add, fetch, fetcher
 from surveyor.config import ArxivQuery
 from surveyor.errors import SurveyorError
 from surveyor.sources.arxiv_api import retry_after

@@ -19,7 +19,7 @@ from conftest import CLI, cli_env, run_cli, write_workspace
 from fake_scholarly import Scholarly, Work, serve
 
 from surveyor.enrich.run import enrich, load_log, undo
-from surveyor.library import load_merges
+from surveyor.merges import load_merges
 from surveyor.models import Paper, Source
 from surveyor.store import Workspace
 

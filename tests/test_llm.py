@@ -254,6 +254,20 @@ def test_batch_submit_status_collect(tmp_path: Path) -> None:
         assert json.loads((ws.data_dir / "batches.jsonl").read_text())["collected"] is True
 
 
+def test_batch_collect_keeps_the_status_it_refreshed(tmp_path: Path) -> None:
+    """`batch collect` refreshes the batch's status before ingesting it: the record it saves carries
+    that status, not the one read before the refresh."""
+    with FakeOpenAI(oracle()) as fake:
+        ws = make_ws(tmp_path, fake.url, n=3)
+        submitted = runner.invoke(app, ["classify", "--backend", "openai", "--batch", "-w", str(ws.root)])
+        assert submitted.exit_code == 0, submitted.output
+        assert json.loads((ws.data_dir / "batches.jsonl").read_text())["status"] == "in_progress"
+        collected = runner.invoke(app, ["batch", "collect", "-w", str(ws.root)])  # no `status` first
+        assert "3 papers stored" in collected.output, collected.output
+    record = json.loads((ws.data_dir / "batches.jsonl").read_text())
+    assert record["collected"] is True and record["status"] == "completed" and record["output_file_id"]
+
+
 def test_collect_from_a_results_file_made_elsewhere(tmp_path: Path) -> None:
     ws = make_ws(tmp_path, "http://127.0.0.1:9/v1", n=2)
     body = {

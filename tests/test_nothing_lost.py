@@ -21,7 +21,7 @@ import yaml
 from conftest import CLI, cli_env, run_cli, run_killed, write_workspace
 
 from surveyor.classify.runner import classify_workspace
-from surveyor.evolve import LOG, VERSIONS, apply_workspace
+from surveyor.evolve import apply_workspace
 from surveyor.export.tools import BBL_STAMP
 from surveyor.models import Classification, Label, Paper
 from surveyor.pipeline import export, status
@@ -420,8 +420,8 @@ def state(root: Path) -> dict[str, Any]:
         "decisions": ws.decisions_path.read_text(),
         "labels": {pid: ([lab.node for lab in r.labels], r.out_of_scope) for pid, r in labels.items()},
         "hashes": {r.taxonomy_hash for r in labels.values()},
-        "log": [(e["from"], e["to"]) for e in map(json.loads, (ws.data_dir / LOG).read_text().splitlines())],
-        "versions": sorted(p.name for p in (ws.data_dir / VERSIONS).iterdir()),
+        "log": [(e["from"], e["to"]) for e in map(json.loads, ws.taxonomy_log_path.read_text().splitlines())],
+        "versions": sorted(p.name for p in ws.versions_dir.iterdir()),
         "reverse": (root / "patch.reverse.yaml").read_text(),
         "unfinished": (ws.state_dir / "commit.json").exists(),
     }

@@ -10,9 +10,9 @@ from conftest import SEEDS, write_workspace
 from fake_arxiv import Entry, FakeArxiv
 from typer.testing import CliRunner
 
+from surveyor.arxiv_fetch import resolve, unresolve
 from surveyor.cli import app
-from surveyor.collect import resolve, unresolve
-from surveyor.library import duplicates
+from surveyor.merges import duplicates
 from surveyor.models import Paper
 from surveyor.pipeline import import_paths
 from surveyor.sources import detect_format, parse_file

@@ -18,8 +18,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict
-
 from .. import clock
 from ..errors import InputError, SurveyorError
 from ..llm.cache import Replies
@@ -28,7 +26,8 @@ from ..llm.codec import BadReply, Refusal, ReplyError, from_payload, parse_objec
 from ..llm.errors import NoEndpoint, Rejected
 from ..llm.session import price_of
 from ..models import Paper, Verdict
-from ..store import Workspace, read_jsonl, write_jsonl, writes
+from ..records import BATCHES, BatchRecord
+from ..store import Workspace, writes
 from .llm import LLMClassifier
 from .prompt import to_verdict
 from .runner import plan, run_classifier
@@ -36,33 +35,12 @@ from .runner import plan, run_classifier
 ENDPOINT = "/v1/chat/completions"
 
 
-class BatchRecord(BaseModel):
-    """A submitted batch, as kept in data/batches.jsonl."""
-
-    model_config = ConfigDict(extra="forbid")
-    id: str
-    input_file_id: str
-    requests_file: str
-    model: str
-    mode: str
-    prompt_hash: str | None = None
-    papers: int
-    submitted: str
-    status: str = "validating"
-    output_file_id: str | None = None
-    collected: bool = False
-
-
-def _path(ws: Workspace) -> Path:
-    return ws.data_dir / "batches.jsonl"
-
-
 def _save(ws: Workspace, records: dict[str, BatchRecord]) -> None:
-    write_jsonl(_path(ws), records.values(), key=lambda r: (r.submitted, r.id))
+    ws.save(BATCHES, records.values())
 
 
 def _load(ws: Workspace) -> dict[str, BatchRecord]:
-    return {r.id: r for r in read_jsonl(_path(ws), BatchRecord)}
+    return {r.id: r for r in ws.load(BATCHES)}
 
 
 def _classifier(ws: Workspace, backend: str) -> tuple[LLMClassifier, list[Paper], Any]:
@@ -86,7 +64,7 @@ def write_requests(ws: Workspace, backend: str = "openai") -> tuple[Path, LLMCla
     if not todo:
         raise SurveyorError("nothing to classify: every paper has a current label")
     mode = _mode(clf)
-    folder = ws.state_dir / "batch"
+    folder = ws.batch_dir
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"requests-{clock.stamp().replace(':', '')}.jsonl"
     with path.open("w", encoding="utf-8") as fh:
@@ -184,7 +162,6 @@ def collect(ws: Workspace, from_file: Path | None = None) -> list[str]:
         if not from_file.is_file():
             raise InputError(f"results file not found: {from_file}")
         return [_ingest(ws, from_file.read_text(encoding="utf-8"), str(from_file))]
-    records = _load(ws)
     ready = [r for r in status(ws) if r.status == "completed" and r.output_file_id]
     if not ready:
         return ["no finished batch to collect (see `surveyor batch status`)"]
@@ -192,6 +169,7 @@ def collect(ws: Workspace, from_file: Path | None = None) -> list[str]:
     for record in ready:
         text = _remote(clf, _call("files", "content", record.output_file_id)).text
         lines.append(_ingest(ws, text, f"batch {record.id}"))
+        records = _load(ws)  # as `status` just refreshed and saved them
         records[record.id].collected = True
         _save(ws, records)
     return lines

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .. import clock
+from ..library import load_library
 from ..models import Classification, Paper, Run
 from ..store import Workspace
 from ..taxonomy import Taxonomy
@@ -36,17 +37,6 @@ class ClassifyReport:
     cost: float = 0.0
     notes: list[str] = field(default_factory=list)
     estimate: dict[str, object] | None = None  # --dry-run: what the run would do
-
-
-def rekey(records: dict[str, Classification], papers: dict[str, Paper]) -> dict[str, Classification]:
-    """Move records filed under a paper's former id (before a merge) to its current id."""
-    alias_of = {alias: p.id for p in papers.values() for alias in p.aliases}
-    out = {k: v for k, v in records.items() if k not in alias_of}
-    for old, rec in records.items():
-        new = alias_of.get(old)
-        if new is not None and new not in out:
-            out[new] = rec.model_copy(update={"paper": new})
-    return out
 
 
 def examples_for(
@@ -89,13 +79,12 @@ class Plan:
 def plan(ws: Workspace, backend: str | None = None, relabel: bool = False) -> Plan:
     """Build the backend and pick the papers without a current machine label (humans' skipped)."""
     taxonomy = ws.taxonomy
-    papers = ws.load_papers()
-    labels = rekey(ws.load_labels(), papers)
-    decisions, pending = ws.decisions_for(papers)
-    ctx = Context(ws.config, ws.state_dir, ws.root / "prompts")
+    lib = load_library(ws)
+    papers, labels, decisions = lib.papers, lib.machine, lib.human
+    ctx = Context(ws.config, ws.state_dir, ws.prompts_dir)
     examples = examples_for(papers, decisions, taxonomy)
     clf = make_classifier(backend or ws.config.classify.backend, taxonomy, examples, ctx)
-    report = ClassifyReport(clf.backend, clf.model, total=len(papers), notes=ws.pending_notes(pending))
+    report = ClassifyReport(clf.backend, clf.model, total=len(papers), notes=ws.pending_notes(lib.pending))
     todo: list[Paper] = []
     for paper in sorted(papers.values(), key=lambda p: p.id):
         if paper.id in decisions:

@@ -27,7 +27,7 @@ from difflib import SequenceMatcher
 from anyascii import anyascii
 from rapidfuzz import fuzz
 
-from ..export.awesome import paper_year
+from ..library import paper_year
 from ..models import Paper
 from ..sources.dedupe import title_conflict
 from ..text import fold, normalize_title, untex

@@ -29,10 +29,12 @@ from pydantic import Field
 
 from .. import clock
 from ..errors import SurveyorError
-from ..library import open_index, save_index, unmerge
+from ..files import Log
+from ..merges import open_index, save_index, unmerge
 from ..models import Paper, Record
-from ..sources.dedupe import Merge, PaperIndex, merge
-from ..store import Workspace, jsonl_text, read_jsonl, write_jsonl, writes
+from ..records import Merge
+from ..sources.dedupe import PaperIndex, merge
+from ..store import Workspace, writes
 from . import fields
 from .lookups import MODULES, Lookups, services
 from .match import Decision, check_id, decide
@@ -89,14 +91,12 @@ class EnrichReport:
     records: list[Enrichment] = field(default_factory=list)
 
 
-def log_path(ws: Workspace):  # type: ignore[no-untyped-def]
-    """data/enrichments.jsonl."""
-    return ws.data_dir / "enrichments.jsonl"
+ENRICHMENTS = Log("enrichments.jsonl", Enrichment, lambda r: r.paper)
 
 
 def load_log(ws: Workspace) -> dict[str, Enrichment]:
     """Every paper's enrichment record, by the id it had when first enriched."""
-    return {r.paper: r for r in read_jsonl(log_path(ws), Enrichment)}
+    return {r.paper: r for r in ws.load(ENRICHMENTS)}
 
 
 @dataclass
@@ -311,7 +311,7 @@ def enrich_added(ws: Workspace, before: set[str]) -> EnrichReport | None:
 
 def _save(ws: Workspace, index: PaperIndex, log: dict[str, Enrichment]) -> None:
     """Papers and the enrichment log as one step (a kill never leaves a change without its log line)."""
-    save_index(ws, index, {log_path(ws): jsonl_text(log.values(), key=lambda r: r.paper)}, "enrich")
+    save_index(ws, index, {ws.path(ENRICHMENTS): ENRICHMENTS.text(log.values())}, "enrich")
 
 
 def _run_chunk(
@@ -368,5 +368,5 @@ def undo(ws: Workspace, ref: str) -> Paper:
     log[rec.paper] = rec.model_copy(
         update={"status": "undone", "refused": refused, "fields": {}, "time": clock.stamp()}
     )
-    write_jsonl(log_path(ws), log.values(), key=lambda r: r.paper)
+    ws.save(ENRICHMENTS, log.values())
     return restored

@@ -18,11 +18,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+from ..library import place
 from ..listsync import Listing
 from ..models import Classification, Paper
 from ..sources.awesome_md import Doc, Entry, Section
 from ..taxonomy import Taxonomy
-from .awesome import place
 from .entry_style import escape_title, render_scored, safe_url
 
 _NUMBER = re.compile(r"^\s*\|?\s*(\d{1,6})[.)](?:\s|$)")

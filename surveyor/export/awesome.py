@@ -15,12 +15,12 @@ the contents list matches the headings two levels deep.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..escape import lint_sensitive, md_escape, md_text, md_url, mermaid_id, mermaid_text
+from ..library import Placement, paper_year, place, sort_key
 from ..models import Classification, Paper
 from ..taxonomy import Node, Taxonomy
 
@@ -58,26 +58,6 @@ def heading_text(name: str) -> str:
     return md_escape(name.rstrip(".,;:!? ")) or md_escape(name)
 
 
-def sort_key(paper: Paper, newest_first: bool) -> tuple[int, int, str]:
-    """Newest (or oldest) first by date, then by title; undated papers last."""
-    date = paper.published or paper.updated or _date_from_arxiv(paper.arxiv_id) or ""
-    stamp = int(re.sub(r"\D", "", date)[:8].ljust(8, "0")) if date else 0
-    return (0 if date else 1, -stamp if newest_first else stamp, paper.display_title.lower())
-
-
-def _date_from_arxiv(arxiv_id: str | None) -> str | None:
-    m = re.match(r"^(\d{2})(\d{2})\.", arxiv_id or "")
-    return f"20{m.group(1)}-{m.group(2)}-01" if m else None
-
-
-def paper_year(paper: Paper) -> int | None:
-    """The year to show: the venue's, else the date's, else the arXiv id's."""
-    if paper.year:
-        return paper.year
-    date = paper.published or paper.updated or _date_from_arxiv(paper.arxiv_id)
-    return int(date[:4]) if date else None
-
-
 def code_cell(url: str) -> str:
     """A code link: a GitHub stars badge for GitHub repositories, else a plain `Code` link; nothing
     for a URL that is not plain http(s)."""
@@ -99,53 +79,6 @@ def venue_year(paper: Paper) -> str:
     if venue and year:
         return f"{venue} {year}" if not venue[0].islower() or venue != venue.lower() else f"{year}, {venue}"
     return venue or (str(year) if year else "")
-
-
-@dataclass
-class Placement:
-    """Where each paper is listed: its home node and the other nodes that cross-reference it."""
-
-    home: dict[str, str] = field(default_factory=dict)  # paper id -> node id
-    members: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # node -> paper ids
-    confidence: dict[str, float] = field(default_factory=dict)  # paper id -> its home label's (machine)
-    human: set[str] = field(default_factory=set)  # papers a person placed
-
-    def unsure(self, pid: str, below: float) -> bool:
-        """Whether a machine placed the paper with less confidence than `below` and no one checked."""
-        return pid not in self.human and self.confidence.get(pid, 1.0) < below
-
-
-def place(taxonomy: Taxonomy, papers: dict[str, Paper], labels: dict[str, Classification]) -> Placement:
-    """Each listed paper's home is its most confident label (deeper, then earlier in the taxonomy, on
-    ties); out-of-scope and failed records are left out, and so are machine records flagged for a
-    human (text addressed to the model) until one decides."""
-    order = {node.id: i for i, node in enumerate(taxonomy.iter_nodes())}
-    out = Placement()
-    for pid in sorted(labels):
-        rec = labels[pid]
-        if pid not in papers or rec.out_of_scope or rec.status == "failed" or (rec.flag and not rec.is_human):
-            continue
-        best: dict[str, float] = {}
-        for lab in rec.labels:
-            if lab.node in order:
-                best[lab.node] = max(best.get(lab.node, 0.0), lab.confidence)
-        if not best:
-            continue
-        out.home[pid] = min(best, key=lambda n: (-best[n], -len(taxonomy.ancestors(n)), order[n]))
-        out.confidence[pid] = best[out.home[pid]]
-        if rec.is_human:
-            out.human.add(pid)
-        for node in sorted(best, key=order.__getitem__):
-            out.members[node].append(pid)
-    return out
-
-
-def group_by_node(
-    taxonomy: Taxonomy, papers: dict[str, Paper], labels: dict[str, Classification]
-) -> dict[str, list[Paper]]:
-    """Papers per node id (a paper appears under each of its labels); out-of-scope ones left out."""
-    placement = place(taxonomy, papers, labels)
-    return {node: [papers[pid] for pid in ids] for node, ids in placement.members.items()}
 
 
 @dataclass

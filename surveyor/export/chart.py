@@ -16,9 +16,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..library import paper_year, place
 from ..models import Classification, Paper
 from ..taxonomy import Taxonomy
-from .awesome import paper_year, place
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -21,11 +21,11 @@ from anyascii import anyascii
 
 from ..escape import bib_name, bib_title, bib_url, bib_value, tex_escape, tex_label
 from ..extract.papers import title_name
+from ..library import group_by_node, paper_year, place, sort_key
 from ..models import Classification, Paper
 from ..sources.venue import venue_details
 from ..taxonomy import Node, Taxonomy
 from ..text import fold, is_arxiv_id, is_category
-from .awesome import group_by_node, paper_year, place, sort_key
 
 if TYPE_CHECKING:
     from ..graph import BenchmarkRow

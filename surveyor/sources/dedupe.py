@@ -14,27 +14,15 @@ import re
 from collections import defaultdict
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
 from rapidfuzz import fuzz
 
 from ..models import Paper, canonical_id
+from ..records import Merge
 from ..text import abstract_key, normalize_title
 
 Outcome = Literal["added", "merged"]
 FUZZY_MIN = 94.0  # rapidfuzz ratio of normalised titles; chosen for precision (see benchmarks/README.md)
 _STOP = frozenset("a an the of for and on in with to from via towards toward is are by at".split())
-
-
-class Merge(BaseModel):
-    """One merge: which record went into which paper, by what rule."""
-
-    model_config = ConfigDict(extra="forbid")
-    into: str
-    absorbed: str
-    rule: str  # arxiv-id, doi, title, fuzzy-title, abstract
-    score: float | None = None
-    record: Paper  # the incoming record as it was before the merge
-    before: Paper  # the library's paper as it was before the merge
 
 
 def _keys(paper: Paper) -> list[str]:

@@ -1,4 +1,5 @@
-"""Collecting from the arXiv API: `fetch` (searches, incremental) and `add` (ids, refreshes).
+"""Fetching from the arXiv API: `fetch` (searches, incremental), `add` (ids, refreshes) and `resolve`
+(titles to arXiv ids).
 
 Input: a workspace, queries or ids. Output: papers added or merged into `data/papers.jsonl`
 (saved after every page and when a fetch stops for any reason, so a fetch cut short keeps what it
@@ -17,36 +18,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 import arxiv
-from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz
 
 from . import clock
 from .config import ArxivQuery
-from .library import open_index, save_index
-from .models import Paper, Record
+from .files import jsonl_text
+from .merges import open_index, save_index
+from .models import Paper
+from .records import FETCH_STATE, RESOLUTIONS, FetchState, Resolution
 from .sources.arxiv_api import Fetcher, to_paper
 from .sources.arxiv_calendar import unannounced_since
 from .sources.dedupe import PaperIndex, merge
-from .store import Workspace, jsonl_text, read_jsonl, write_jsonl, writes
+from .store import Workspace, writes
 from .text import normalize_title, parse_arxiv_id
 
 logger = logging.getLogger(__name__)
 RESTATE = timedelta(days=7)  # a fetch that found nothing moves the window forward only after a week
-
-
-class FetchState(Record):
-    """When a query last succeeded."""
-
-    key: str
-    query: str
-    categories: list[str] = Field(default_factory=list)
-    last_success: date
-    last_run: datetime | None = None  # the instant that fetch started (states before it: the day's start)
-    fetched: int = 0
-
-    def started(self) -> datetime:
-        """When the last successful fetch started (UTC); the day's start for states without it."""
-        return self.last_run or datetime.combine(self.last_success, time(), UTC)
 
 
 SinceRule = Callable[[FetchState], datetime]  # where a query's next window starts, from its state
@@ -151,8 +138,7 @@ def fetch(
     starts, arXiv's calendar by default; `today`: run as at that day's start instead of the clock)."""
     client = client or fetcher(ws)
     rule = rule or calendar_rule(timedelta(days=ws.config.arxiv.margin_days))
-    path = ws.data_dir / "fetch_state.jsonl"
-    states = {s.key: s for s in read_jsonl(path, FetchState)}
+    states = {s.key: s for s in ws.load(FETCH_STATE)}
     index = open_index(ws)
     reports = []
     for q in queries:
@@ -176,7 +162,7 @@ def fetch(
             last_run=started,
             fetched=(previous.fetched if previous else 0) + report.received,
         )
-        write_jsonl(path, states.values(), key=lambda s: s.key)
+        ws.save(FETCH_STATE, states.values())
     return reports
 
 
@@ -214,19 +200,6 @@ RESOLVE_BATCH = 8  # titles per arXiv request (OR-ed): one polite request instea
 RESOLVE_MIN = 92.0  # fuzzy title score to accept; below it the paper stays unresolved
 
 
-class Resolution(BaseModel):
-    """What `resolve` decided for a paper listed without an arXiv id."""
-
-    model_config = ConfigDict(extra="forbid")
-    paper: str  # the id it had before
-    arxiv_id: str | None = None
-    rule: str  # exact, fuzzy, not-found
-    score: float | None = None
-    found_title: str | None = None
-    time: str
-    before: Paper
-
-
 def _title_query(titles: list[str]) -> str:
     cleaned = [" ".join(w for w in normalize_title(t).split() if len(w) > 2)[:200] for t in titles]
     return " OR ".join(f'ti:"{c}"' for c in cleaned if c)
@@ -237,7 +210,7 @@ def resolve(ws: Workspace, client: Fetcher | None = None, limit: int | None = No
     """Find the arXiv id of papers that have only a title; fill in their metadata; log each decision."""
 
     index = open_index(ws)
-    log = {r.paper: r for r in read_jsonl(ws.data_dir / "resolutions.jsonl", Resolution)}
+    log = {r.paper: r for r in ws.load(RESOLUTIONS)}
     todo = [
         p
         for p in sorted(index.papers.values(), key=lambda p: p.id)
@@ -255,8 +228,7 @@ def resolve(ws: Workspace, client: Fetcher | None = None, limit: int | None = No
             decided.append(_decide(index, paper, found, clock.stamp()))
         for r in decided:
             log[r.paper] = r
-        resolutions = jsonl_text(log.values(), key=lambda r: r.paper)
-        save_index(ws, index, extra={ws.data_dir / "resolutions.jsonl": resolutions})  # one step
+        save_index(ws, index, extra={ws.path(RESOLUTIONS): RESOLUTIONS.text(log.values())})  # one step
     return decided
 
 
@@ -297,7 +269,7 @@ def unresolve(ws: Workspace, ref: str) -> Paper:
     """Undo a resolution: the paper goes back to how it was, and is not resolved again."""
     from .errors import SurveyorError
 
-    log = {r.paper: r for r in read_jsonl(ws.data_dir / "resolutions.jsonl", Resolution)}
+    log = {r.paper: r for r in ws.load(RESOLUTIONS)}
     hit = log.get(ref) or next((r for r in log.values() if r.arxiv_id == ref), None)
     if hit is None or hit.rule == "not-found":
         raise SurveyorError(f"`{ref}` was not resolved", "see data/resolutions.jsonl")
@@ -308,7 +280,7 @@ def unresolve(ws: Workspace, ref: str) -> Paper:
     ws.commit(
         {
             ws.papers_path: jsonl_text(papers.values(), key=lambda p: p.id),
-            ws.data_dir / "resolutions.jsonl": jsonl_text(log.values(), key=lambda r: r.paper),
+            ws.path(RESOLUTIONS): RESOLUTIONS.text(log.values()),
         },
         "resolve --undo",
     )

@@ -1,0 +1,163 @@
+"""Plain-text files of record: atomic writes, sorted JSONL (one canonical record a line), the
+append-only journal a run writes between checkpoints, and `Log`, the declaration of one JSONL file
+(its name under `data/`, its record model, its sort key) that `Workspace.load` and `save` read and
+write.
+
+Input: paths and pydantic records. Output: bytes on disk, written via temp file + rename.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import WorkspaceError, where
+
+M = TypeVar("M", bound=BaseModel)
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
+def dump_line(record: BaseModel) -> str:
+    """One record as a canonical JSON line (sorted keys, defaults left out, UTF-8 kept)."""
+    data = record.model_dump(mode="json", exclude_defaults=True)
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def atomic_write_text(path: Path, text: str) -> bool:
+    """Write `text` (UTF-8, `\n` line ends) to `path` atomically; return False if it was already equal."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> bool:
+    """Write `data` to `path` via a temp file and rename; return False if it was already equal. A temp
+    file a killed write left beside `path` is removed (writers hold the workspace lock)."""
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        with contextlib.suppress(FileNotFoundError):
+            stale.unlink()
+    if path.is_file() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return True
+
+
+def jsonl_text(records: Iterable[M], key: Callable[[M], object]) -> str:
+    """Records sorted by `key`, one canonical JSON line each."""
+    lines = [dump_line(r) for r in sorted(records, key=key)]  # type: ignore[arg-type]
+    return "".join(line + "\n" for line in lines)
+
+
+def write_jsonl(path: Path, records: Iterable[M], key: Callable[[M], object]) -> bool:
+    """Write records sorted by `key`, one a line, atomically; return whether the file changed."""
+    return atomic_write_text(path, jsonl_text(records, key))
+
+
+def read_jsonl(path: Path, model: type[M]) -> list[M]:
+    """Read a JSONL file of `model` records; a bad line (not UTF-8, not JSON, not a record) is an
+    error naming the file and line."""
+    if not path.is_file():
+        return []
+    records: list[M] = []
+    for number, raw in enumerate(path.read_bytes().splitlines(), 1):
+        if not raw.strip():
+            continue
+        try:
+            records.append(model.model_validate_json(raw.decode("utf-8")))
+        except UnicodeDecodeError as exc:
+            raise WorkspaceError(
+                f"{where(path, number)}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at column "
+                f"{exc.start + 1})",
+                "retype that line or re-save the file as UTF-8 (git shows what changed)",
+            ) from exc
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = ".".join(str(p) for p in err["loc"])
+            raise WorkspaceError(
+                f"{where(path, number)}: bad {model.__name__} record: {loc}: {err['msg']}",
+                "fix or remove that line (the file is plain text; git shows what changed)",
+            ) from exc
+    return records
+
+
+class Journal:
+    """Append-only log of records not yet checkpointed into their sorted file. One per workspace
+    and file: the run appends to it, a checkpoint empties that same file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fh: IO[bytes] | None = None
+
+    def append(self, record: BaseModel) -> None:
+        """Append one record and flush it to the OS, so killing the process keeps it."""
+        if self._fh is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = self.path.open("ab")
+            if self._fh.tell() > 0 and not self._ends_with_newline():
+                self._fh.write(b"\n")  # a line a kill cut short stays apart from the next record
+        self._fh.write((dump_line(record) + "\n").encode("utf-8"))
+        self._fh.flush()
+
+    def _ends_with_newline(self) -> bool:
+        with self.path.open("rb") as fh:
+            fh.seek(-1, os.SEEK_END)
+            return fh.read(1) == b"\n"
+
+    def replay(self, model: type[M]) -> list[M]:
+        """Records in the journal, skipping a line cut short by a kill."""
+        if not self.path.is_file():
+            return []
+        out: list[M] = []
+        for line in self.path.read_bytes().splitlines():
+            with contextlib.suppress(ValidationError, ValueError):
+                out.append(model.model_validate_json(line))
+        return out
+
+    def clear(self) -> None:
+        """Empty the journal once its records are in the sorted file: the open file is truncated in
+        place (the run goes on appending to it); a closed one is removed."""
+        if self._fh is not None:
+            self._fh.flush()
+            self._fh.truncate(0)
+            return
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+    def close(self) -> None:
+        """Close the file handle."""
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+
+@dataclass(frozen=True)
+class Log(Generic[M]):
+    """One JSONL data file: its name under `data/`, the record each line holds, how lines are sorted."""
+
+    name: str
+    model: type[M]
+    key: Callable[[M], object]
+
+    def text(self, records: Iterable[M]) -> str:
+        """The file's content for `records` (sorted by the key, one canonical line each)."""
+        return jsonl_text(records, self.key)
