@@ -17,11 +17,13 @@ overwritten without `force`.
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
+from .config import CONFIG_NAME, load_config
 from .errors import SurveyorError
 from .escape import yaml_str
 from .files import atomic_write_text
@@ -55,21 +57,26 @@ def check_value(value: str, what: str, hint: str) -> str:
     return value
 
 
-def workflow_text(workspace: str, cron: str = "17 5 * * *", install: str | None = None) -> str:
-    """The workflow; `workspace` is the workspace folder relative to the repository root."""
+def workflow_text(
+    workspace: str, cron: str = "17 5 * * *", install: str | None = None, changes: str = "output/CHANGES.md"
+) -> str:
+    """The workflow; `workspace` is the workspace folder relative to the repository root, `changes`
+    the CHANGES.md an update writes, relative to the workspace (`[export] dir`)."""
     folder = workspace or "."
     check_value(folder, "the workspace path", "use a folder name without line breaks, commas or `${{`")
     if "," in folder:  # create-pull-request splits add-paths at commas
         raise SurveyorError(f"the workspace path {folder!r} holds a comma", "rename the folder")
     package = check_value(install or default_install(), "--install", "give a version, a git URL or a path")
-    changes = "output/CHANGES.md" if folder == "." else f"{folder}/output/CHANGES.md"
+    check_value(changes, "the export folder", "use a folder name without line breaks or `${{`")
+    body = changes if folder == "." else f"{folder}/{changes}"
     return _TEMPLATE.format(
         version=__version__,
         cron=yaml_str(cron),
         environment=ENVIRONMENT,
         folder=yaml_str(folder),
         package=yaml_str(package),
-        changes=yaml_str(changes),
+        changes=yaml_str(body),
+        changes_here=shlex.quote(changes),
     )
 
 
@@ -137,7 +144,7 @@ jobs:
         run: |
           git add --all .
           git diff --cached --binary > "$RUNNER_TEMP/surveyor.patch"
-          if [ -s "$RUNNER_TEMP/surveyor.patch" ] && [ -f output/CHANGES.md ]; then
+          if [ -s "$RUNNER_TEMP/surveyor.patch" ] && [ -f {changes_here} ]; then
             echo "changed=true" >> "$GITHUB_OUTPUT"
           fi
 
@@ -207,6 +214,13 @@ class WorkflowReport:
     kept: list[tuple[Path, str]] = field(default_factory=list)
 
 
+def _changes_path(workspace: Path) -> str:
+    """Where an update of the workspace writes CHANGES.md, relative to it (`[export] dir`)."""
+    if not (workspace / CONFIG_NAME).is_file():
+        return "output/CHANGES.md"
+    return (Path(load_config(workspace).export.dir) / "CHANGES.md").as_posix()
+
+
 def write_workflow(
     workspace: Path, install: str | None = None, force: bool = False, root: Path | None = None
 ) -> WorkflowReport:
@@ -214,7 +228,7 @@ def write_workflow(
     holding `workspace`; a workflow that differs from what would be written is kept unless `force`."""
     root = root or repo_root(workspace.resolve())
     rel = workspace.resolve().relative_to(root).as_posix() if workspace.resolve() != root else "."
-    text = workflow_text(rel, install=install)
+    text = workflow_text(rel, install=install, changes=_changes_path(workspace))
     report = WorkflowReport()
     path = root / WORKFLOW
     if path.is_file() and path.read_text(encoding="utf-8", errors="replace") != text and not force:

@@ -27,6 +27,7 @@ from .sources.awesome_entry import Facts
 from .sources.awesome_md import FORMAT, Doc, Entry, read
 from .sources.base import Skip
 from .sources.links import host_path, is_generic_label
+from .sources.listing import Listing
 from .store import Workspace
 from .taxonomy import Taxonomy
 from .text import normalize_title
@@ -135,24 +136,6 @@ def absorb(old: Paper, new: Paper, sources: bool = True) -> Paper:
     if sources:
         data["sources"] = sorted(set(old.sources) | set(new.sources), key=lambda s: s.sort_key())
     return Paper.model_validate(data)
-
-
-@dataclass
-class Listing:
-    """The parsed list, the paper id of each entry (by its index in `doc.items`), the clashes."""
-
-    doc: Doc
-    ids: dict[int, str] = field(default_factory=dict)
-    papers: dict[str, Paper] = field(default_factory=dict)
-    added: list[str] = field(default_factory=list)  # ids of papers first seen in this list
-    clashes: list[Skip] = field(default_factory=list)
-
-    def entries_of(self) -> dict[str, list[Entry]]:
-        """Each paper's entries, in list order."""
-        out: dict[str, list[Entry]] = defaultdict(list)
-        for n, pid in self.ids.items():
-            out[pid].append(self.doc.items[n])
-        return out
 
 
 def match(doc: Doc, papers: dict[str, Paper]) -> Listing:

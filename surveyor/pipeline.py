@@ -160,8 +160,10 @@ def write_survey(ws: Workspace, main: str, bib: str) -> Written:
 
 
 def export_bib(ws: Workspace, lib: Library) -> Written:
-    """Write output/survey/references.bib alone."""
-    return export_survey(ws, lib)[1:]
+    """Write output/survey/references.bib alone (main.tex is left as it is)."""
+    _main, bib, _keys = survey_texts(ws, lib)
+    path = ws.output_dir / "survey" / "references.bib"
+    return [(path, atomic_write_text(path, bib))]
 
 
 def workspace_graph(ws: Workspace, lib: Library) -> nx.MultiDiGraph:

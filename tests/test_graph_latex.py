@@ -273,3 +273,20 @@ def test_cli_graph_queries(built: Workspace) -> None:
     assert "Egoschema" in run(app, ["graph", "--aliases", "-w", str(built.root)]).output
     bad = run(app, ["graph", "--node", "nope", "-w", str(built.root)])
     assert bad.exit_code == 1 and "no taxonomy node `nope`" in bad.output
+
+
+def test_export_bib_writes_the_bibliography_alone(built: Workspace) -> None:
+    """`export bib` writes references.bib and leaves main.tex as it is."""
+    folder = built.output_dir / "survey"
+    main = folder / "main.tex"
+    shipped = main.read_text()
+    main.write_text(shipped + "% edited by hand\n")
+    (folder / "references.bib").unlink()
+    try:
+        written = export(built, "bib")
+        assert [path.name for path, _ in written] == ["references.bib"]
+        assert main.read_text().endswith("% edited by hand\n")
+        assert (folder / "references.bib").read_text().startswith("@")
+    finally:
+        export(built, "survey")
+    assert main.read_text() == shipped

@@ -403,6 +403,33 @@ def test_llm_request_carries_names_and_abstracts() -> None:
     assert "group the papers by approach" in messages[0]["content"]
 
 
+def test_every_prompt_is_a_template_a_workspace_overrides(tmp_path: Path) -> None:
+    """The drafter's and the taxonomy suggestions' messages come from prompts/ templates, rendered
+    as the code built them before; a workspace's own prompts/ folder overrides any of them."""
+    from surveyor.evolve import assign_messages, name_messages
+
+    paper = Paper(id="a", title="FrameNet", abstract="We propose {{papers}} FrameNet.")
+    node = Node(id="n", name="Efficient", description="Fast models.")
+    user = llm_messages(node, [(paper, "k1")])[1]["content"]
+    assert user.startswith("Category: Efficient\nDescription: Fast models.\n\nPapers:\n- key: k1\n")
+    assert user.endswith("abstract: We propose {{papers}} FrameNet.")  # text in a value is not refilled
+    named = name_messages("Survey topic: video", [paper], ["frame", "select"])[1]["content"]
+    assert named.startswith(
+        "Survey topic: video\n\nTerms that set the group apart: frame, select\n\nPapers:\n"
+    )
+    sort = assign_messages([("new", "New", "Newer things")], [paper])[1]["content"]
+    assert sort.startswith("Proposed categories:\n- new: New - Newer things\n\nPapers:\n- id: a\n")
+    own = tmp_path / "prompts"
+    own.mkdir()
+    (own / "draft_system.md").write_text("Write tersely.\n")
+    (own / "draft_user.md").write_text("Node {{name}}:\n{{papers}}\n")
+    (own / "sort_papers_system.md").write_text("Sort them.\n")
+    system, user = (m["content"] for m in llm_messages(node, [(paper, "k1")], own))
+    assert system == "Write tersely." and user.startswith("Node Efficient:\n- key: k1")
+    assert assign_messages([("new", "New", "")], [paper], own)[0]["content"] == "Sort them."
+    assert name_messages("c", [paper], [], prompts=own)[0]["content"].startswith("You")  # shipped one
+
+
 def test_example_draft_is_prose_with_every_citation_checked(built: Workspace) -> None:  # noqa: F811
     report, _ = draft(built)
     md = (built.output_dir / "survey" / "related-work.md").read_text().split("## References")[0]

@@ -43,6 +43,24 @@ def test_any_folder_name_gives_valid_yaml_with_the_value_intact(tmp_path: Path, 
     assert publish["add-paths"] == folder and publish["body-path"] == f"{folder}/output/CHANGES.md"
 
 
+def test_changes_md_follows_the_export_folder(tmp_path: Path) -> None:
+    """`[export] dir` moves CHANGES.md: the update writes it there, and the workflow it (re)writes
+    looks for it there."""
+    from surveyor.store import Workspace
+
+    repo = git_repo(tmp_path / "repo")
+    assert init_action(repo, "list").returncode == 0
+    config = repo / "list" / "surveyor.toml"
+    config.write_text(config.read_text().replace('dir = "output"', 'dir = "site pages"'))
+    assert Workspace(repo / "list").changes_path == repo / "list" / "site pages" / "CHANGES.md"
+    done = init_action(repo, "list", "--force")
+    assert done.returncode == 0, done.stderr
+    flow = yaml.safe_load((repo / WORKFLOW).read_text())
+    assert flow["jobs"]["pull-request"]["steps"][-1]["with"]["body-path"] == "list/site pages/CHANGES.md"
+    collect = next(s for s in flow["jobs"]["update"]["steps"] if s.get("id") == "diff")
+    assert "[ -f 'site pages/CHANGES.md' ]" in collect["run"]
+
+
 def test_least_permissions_no_credentials_pinned_install(tmp_path: Path) -> None:
     flow = yaml.safe_load(workflow_text("lists/video"))
     assert flow["permissions"] == {}

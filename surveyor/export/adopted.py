@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from ..library import place
-from ..listsync import Listing
 from ..models import Classification, Paper
 from ..sources.awesome_md import Doc, Entry, Section
+from ..sources.listing import Listing
 from ..taxonomy import Taxonomy
 from .entry_style import escape_title, render_scored, safe_url
 

@@ -4,9 +4,10 @@
 - `errors`: every failure told apart: cannot connect, no answer, key refused, model unknown, mode
   refused, rate limited, not an OpenAI-compatible reply; or one request rejected;
 - `codec`: a reply into an `Answer`, an answer into the JSON object asked for, one bounded repair;
-- `modes`: structured-output request fields and the probe that finds what a server accepts;
+- `modes`: structured-output request fields, one per way a server may accept a schema;
 - `cache`: replies kept on disk, keyed by request and server; `redact`: secrets out of all text;
-- `session`: questions in one schema (the classifier, the drafter and taxonomy suggestions use it);
+- `session`: questions in one schema (the classifier, the drafter and taxonomy suggestions use it),
+  and the probe that finds which structured-output mode a server accepts;
 - `engine`: the bounded fan-out and the worker-thread bridge.
 
 Nothing here imports the `openai` SDK until a request is about to be sent.

@@ -1,6 +1,7 @@
 """Questions to one server and model whose replies must be a JSON object in a given schema: the
-request body for each structured-output mode, the cache, the bounded repair, the cost and its
-limit. The classifier, the related-work drafter and the taxonomy suggestions all ask through it.
+request body for each structured-output mode (and the probe that finds the one a server accepts),
+the cache, the bounded repair, the cost and its limit. The classifier, the related-work drafter and
+the taxonomy suggestions all ask through it.
 
 Input: the `[llm]` settings, a reply cache, the schema, and `Job`s (messages plus how to read the
 reply). Output: an `Outcome` per job (the value read, or why there is none, and what it cost).
@@ -17,8 +18,8 @@ from ..store import Cache
 from .cache import Replies
 from .client import Link, Stats, scrubber
 from .codec import Answer, Refusal, ReplyError, parse_object, repair, text_of
-from .errors import Rejected, give_up
-from .modes import Form, probe
+from .errors import NotOpenAI, Rejected, give_up
+from .modes import MODES, Form
 
 T = TypeVar("T")
 STREAK = 3  # refusals in a row, before the server has answered once, that stop the run
@@ -187,3 +188,38 @@ def ask_json(
     if todo:
         asyncio.run(run())
     return values, session.stats
+
+
+async def probe(session: Session, first: Job[Any]) -> str:
+    """The first of MODES the server accepts for `first`'s request; remembered (in the reply cache, so
+    each server and model is probed once), and said in a note. The probe's answer is kept for the
+    job it was sent for, so it is paid for once. A refusal moves on to the next mode; any other
+    failure (no connection, no answer, key, model, rate limit, not an OpenAI-compatible reply) stops
+    the probe with its own message, and a server that refuses even the plain request is reported
+    with that refusal's cause, once."""
+    notes = session.stats.notes
+    last: Rejected | None = None
+    for mode in MODES:
+        body = session.body(mode, first.messages, first.max_tokens)
+        key = session.replies.key(body)
+        if not session.replies.has(key):
+            try:
+                session.replies.put(key, await session.link.send(body), hold=True)
+            except Rejected as exc:
+                if not exc.refusal:  # the server keeps failing: no other mode would fare better
+                    raise give_up(session.link.site, mode, exc) from None
+                last = exc
+                notes.append(f"the server rejected {mode} ({str(exc)[:80]}); trying the next mode")
+                continue
+            except NotOpenAI as exc:
+                if mode != "tools":  # only a tool-call reply can be wrong in tools mode alone
+                    raise
+                notes.append(
+                    f"the server's tool calls are unusable ({exc.message[:80]}); trying the next mode"
+                )
+                continue
+            notes.append(f"structured output mode: {mode}")
+        session.replies.remember_mode(mode)
+        return mode
+    assert last is not None
+    raise give_up(session.link.site, "text", last)
