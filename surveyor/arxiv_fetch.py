@@ -16,12 +16,14 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 import arxiv
 from rapidfuzz import fuzz
 
 from . import clock
 from .config import ArxivQuery
+from .errors import InputError
 from .files import jsonl_text
 from .merges import open_index, save_index
 from .models import Paper
@@ -285,3 +287,11 @@ def unresolve(ws: Workspace, ref: str) -> Paper:
         "resolve --undo",
     )
     return hit.before
+
+
+def read_ids(path: Path) -> list[str]:
+    """The arXiv ids or URLs of a file, one a line (the first word; `#` starts a comment line)."""
+    if not path.is_file():
+        raise InputError(f"file not found: {path}", "give a file of arXiv ids, one a line")
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    return [ln.split()[0] for ln in lines if ln.strip() and not ln.startswith("#")]

@@ -358,3 +358,39 @@ def config_text(
         export=export,
         **values,
     )
+
+
+def override_llm(config: Config, flags: dict[str, Any]) -> None:
+    """Command-line values over the [llm] settings (a None value: not given); a bad one names its flag."""
+    given = {k: v for k, v in flags.items() if v is not None}
+    if not given:
+        return
+    try:
+        config.llm = LLMConfig.model_validate({**config.llm.model_dump(), **given})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        flag = str(err["loc"][0]).replace("_", "-")
+        raise ConfigError(f"--{flag}: {err['msg']}", "fix the value") from None
+
+
+def tool_config(workspace: Path, backend: str, cache: bool, flags: dict[str, Any]) -> Config:
+    """Settings for a tool that may run outside a workspace (`surveyor eval`): the workspace's
+    surveyor.toml when there is one < environment < flags; model replies cached in the workspace's
+    .surveyor/ unless `cache` is off."""
+    config = load_config(workspace) if (workspace / CONFIG_NAME).is_file() else env_config()
+    override_llm(config, {**flags, "cache": None if cache else False})
+    if backend == "openai" and config.llm.cache and not config.llm.cache_file:
+        config.llm.cache_file = str((workspace / ".surveyor" / "cache.sqlite").resolve())
+    return config
+
+
+def flag_query(
+    query: str | None, categories: list[str], since: str | None, until: str | None, limit: int | None
+) -> ArxivQuery:
+    """An arXiv query given on the command line (`surveyor fetch --query ...`), validated."""
+    given = {"query": query or "", "categories": categories, "since": since, "until": until}
+    try:
+        return ArxivQuery.model_validate({**given, "max_results": limit or 2000})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise ConfigError(f"--{err['loc'][0]}: {err['msg']}", "dates are YYYY-MM-DD") from None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .config import CONFIG_NAME, config_text
-from .errors import SurveyorError
+from .errors import SurveyorError, did_you_mean
 from .files import atomic_write_bytes, atomic_write_text
 from .resources import shipped_taxonomies
 
@@ -23,7 +23,8 @@ def init_workspace(directory: Path, taxonomy: str, title: str) -> Path:
     source = shipped.get(taxonomy) or Path(taxonomy)
     if not source.is_file():
         raise SurveyorError(
-            f"no taxonomy `{taxonomy}`", f"shipped taxonomies: {', '.join(shipped)}; or give a path"
+            f"no taxonomy `{taxonomy}`",
+            did_you_mean(taxonomy, list(shipped), "shipped taxonomies") + "; or give a path",
         )
     atomic_write_bytes(directory / "taxonomy.yaml", source.read_bytes())
     (directory / "data").mkdir(parents=True, exist_ok=True)

@@ -34,3 +34,20 @@ class WorkspaceError(SurveyorError):
 def where(path: object, line: int | None = None) -> str:
     """Format a file location as `path:line` (or just `path`)."""
     return f"{path}:{line}" if line else str(path)
+
+
+def did_you_mean(given: str, choices: list[str], what: str = "one of") -> str:
+    """A hint for a mistyped name: the closest choices (rapidfuzz), else the list of all of them."""
+    from rapidfuzz import fuzz, process, utils
+
+    close = [
+        name
+        for name, score, _ in process.extract(
+            given, choices, scorer=fuzz.WRatio, processor=utils.default_process, limit=3
+        )
+        if score >= 75
+    ]
+    if close:
+        return "did you mean " + " or ".join(f"`{c}`" for c in close) + "?"
+    shown = ", ".join(choices[:40]) + (f" ... ({len(choices)} in all)" if len(choices) > 40 else "")
+    return f"{what}: {shown}" if shown else "there is none yet"

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import clock
-from .classify.runner import classify_workspace
+from .classify.runner import Progress, classify_workspace
 from .config import Config
 from .errors import InputError, where
 from .models import Classification, Label, Paper, canonical_id
@@ -157,6 +157,7 @@ class Setup:
 
     config: Config | None = None
     prompts: Path | None = None
+    progress: Progress | None = None  # told papers done / total across every fold, and the spend
 
 
 def _scratch(
@@ -202,9 +203,13 @@ def predict(
     Also returns what the runs did (requests, cost, failed papers, notes)."""
     predicted: dict[str, list[Label]] = {}
     runs: dict[str, Any] = {"requests": 0, "cost": 0.0, "failed": 0, "notes": []}
+    setup = setup or Setup()
+    done = 0
     with tempfile.TemporaryDirectory(prefix="surveyor-eval-") as tmp:
-        for ws, test in _fold_workspaces(gold, taxonomy_path, backend, folds, setup or Setup(), Path(tmp)):
-            report = classify_workspace(ws, command="eval")
+        for ws, test in _fold_workspaces(gold, taxonomy_path, backend, folds, setup, Path(tmp)):
+            tick = _fold_progress(setup.progress, done, len(gold))
+            report = classify_workspace(ws, progress=tick, command="eval")
+            done += len(test)
             runs["requests"] += report.requests
             runs["cost"] += report.cost
             runs["failed"] += report.failed
@@ -214,6 +219,14 @@ def predict(
                 rec = labels.get(pid)
                 predicted[pid] = [] if rec is None or rec.out_of_scope else rec.labels
     return predicted, runs
+
+
+def _fold_progress(progress: Progress | None, offset: int, total: int) -> Progress | None:
+    """A fold's progress as a share of the whole evaluation."""
+    if progress is None:
+        return None
+    report = progress
+    return lambda done, _total, run: report(offset + done, total, run)
 
 
 def estimate(

@@ -311,3 +311,13 @@ def benchmark_rows(graph: nx.MultiDiGraph) -> list[BenchmarkRow]:
             BenchmarkRow(use.name, use.kind, use.introduced_by, sorted(names, key=str.lower), use.papers)
         )
     return rows
+
+
+def benchmark_names(graph: nx.MultiDiGraph) -> list[str]:
+    """Every benchmark and dataset name in the graph, with the other spellings it was seen under."""
+    names: set[str] = set()
+    for _, data in graph.nodes(data=True):
+        if data["type"] in ENTITY_KINDS:
+            extra = (data.get("aliases", "") + "; " + data.get("seen_as", "")).split("; ")
+            names |= {data["name"], *filter(None, extra)}
+    return sorted(names, key=str.lower)

@@ -18,7 +18,7 @@ import networkx as nx
 
 from .classify.runner import ClassifyReport, Progress, classify_workspace
 from .enrich.run import EnrichReport, enrich_added
-from .errors import InputError
+from .errors import InputError, did_you_mean
 from .export.awesome import render_body, render_readme
 from .export.latex import render_bib, render_main
 from .files import atomic_write_bytes, atomic_write_text
@@ -211,12 +211,18 @@ ALL = ("awesome", "survey", "graph")  # bib is part of survey
 
 @writes("export")
 def export(
-    ws: Workspace, what: str = "all", arxiv: bool = False, to: Sequence[str] = (), force: bool = False
+    ws: Workspace,
+    what: str = "all",
+    arxiv: bool = False,
+    to: Sequence[str] = (),
+    force: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Written:
     """Run one exporter, or all of them. With the survey: `arxiv` also compiles it and writes the
     `main.bbl` arXiv needs beside `main.tex` (kept current on later exports where TeX is installed,
     once it exists or when `[export] arxiv` is set); `to` converts it with pandoc (docx, html, md) to
-    `survey.<format>`; `force` lets the Awesome export replace a README that has no markers."""
+    `survey.<format>`; `force` lets the Awesome export replace a README that has no markers;
+    `progress(done, total)` is called before each exporter."""
     from .export.tools import (
         PANDOC_FORMATS,
         bbl_is_current,
@@ -226,16 +232,18 @@ def export(
         survey_digest,
     )
 
+    if what != "all" and what not in EXPORTERS:
+        raise InputError(f"unknown export `{what}`", did_you_mean(what, ["all", *EXPORTERS], "exports"))
     for fmt in to:
         if fmt not in PANDOC_FORMATS:
-            raise InputError(f"unknown format `{fmt}`", f"choose from: {', '.join(PANDOC_FORMATS)}")
+            raise InputError(f"unknown format `{fmt}`", did_you_mean(fmt, list(PANDOC_FORMATS), "formats"))
     lib = load_library(ws)
     names = ALL if what == "all" else (what,)
-    written = [
-        item
-        for name in names
-        for item in (export_awesome(ws, lib, force) if name == "awesome" else EXPORTERS[name](ws, lib))
-    ]
+    written: Written = []
+    for done, name in enumerate(names):
+        if progress is not None:
+            progress(done, len(names))
+        written += export_awesome(ws, lib, force) if name == "awesome" else EXPORTERS[name](ws, lib)
     if "survey" not in names:
         if arxiv or to:
             raise InputError("--arxiv and --to apply to the survey", "run `surveyor export survey ...`")
@@ -272,8 +280,8 @@ def draft(ws: Workspace, node: str | None = None, backend: str = "offline") -> t
     bib_keys = set(re.findall(r"^@\w+\{([^,\s]+),", bib, re.MULTILINE))
     taxonomy = ws.taxonomy
     if node is not None and node not in taxonomy:
-        ids = ", ".join(n.id for n in taxonomy.iter_nodes())
-        raise InputError(f"no node `{node}` in {ws.config.taxonomy}", f"use one of: {ids}")
+        ids = [n.id for n in taxonomy.iter_nodes()]
+        raise InputError(f"no node `{node}` in {ws.config.taxonomy}", did_you_mean(node, ids, "node ids"))
     wanted = [n for n in taxonomy.iter_nodes() if node is None or node in taxonomy.ancestors(n.id)]
     groups = group_by_node(taxonomy, lib.papers, lib.labels)
     jobs = [(n, [(p, keys[p.id]) for p in groups[n.id]]) for n in wanted if groups.get(n.id)]

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 
 from . import clock, decisions
-from .errors import SurveyorError
+from .errors import SurveyorError, did_you_mean
 from .library import load_library
 from .models import Classification, Label, Paper
 from .store import Workspace
@@ -85,8 +85,10 @@ def decide(
     taxonomy = ws.taxonomy
     unknown = [n for n in nodes if n not in taxonomy]
     if unknown:
-        known = ", ".join(n.id for n in taxonomy.iter_nodes())
-        raise SurveyorError(f"`{unknown[0]}` is not a node of the taxonomy", f"node ids: {known}")
+        known = [n.id for n in taxonomy.iter_nodes()]
+        raise SurveyorError(
+            f"`{unknown[0]}` is not a node of the taxonomy", did_you_mean(unknown[0], known, "node ids")
+        )
     if not nodes and not out_of_scope:
         raise SurveyorError("give at least one node id, or --out-of-scope")
     with ws.lock("label"):

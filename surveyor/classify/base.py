@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from ..errors import SurveyorError
+from ..errors import SurveyorError, did_you_mean
 from ..models import Paper, Verdict
 from ..taxonomy import Taxonomy
 
@@ -72,7 +72,7 @@ def make_classifier(
     if name not in MODULES:
         raise SurveyorError(
             f"unknown classification backend `{name}`",
-            f"available backends: {', '.join(sorted(MODULES))}",
+            did_you_mean(name, sorted(MODULES), "available backends"),
         )
     importlib.import_module(f"{__package__}.{MODULES[name]}")
     return _REGISTRY[name](taxonomy, examples, ctx or Context())

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, did_you_mean
 from . import abstracts, awesome_md, bibtex, csvfile, daily_readme, hf_daily, hf_listing, ids, jsonl, snapshot
 from .base import Parsed, Skip
 from .snapshot import Filters
@@ -83,7 +83,7 @@ def parse_file(path: Path, display: str, fmt: str | None = None, filters: Filter
     if not path.is_file():
         raise InputError(f"file not found: {path}", "check the path (relative to the workspace)")
     if fmt is not None and fmt not in FORMATS and fmt not in STREAMED:
-        raise InputError(f"unknown format `{fmt}` for {path}", f"use one of: {', '.join(ALL_FORMATS)}")
+        raise InputError(f"unknown format `{fmt}` for {path}", did_you_mean(fmt, ALL_FORMATS, "formats"))
     try:
         fmt = fmt or detect_format(path, _head(path))
         if fmt in STREAMED:
