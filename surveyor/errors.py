@@ -40,14 +40,10 @@ def did_you_mean(given: str, choices: list[str], what: str = "one of") -> str:
     """A hint for a mistyped name: the closest choices (rapidfuzz), else the list of all of them."""
     from rapidfuzz import fuzz, process, utils
 
-    close = [
-        name
-        for name, score, _ in process.extract(
-            given, choices, scorer=fuzz.WRatio, processor=utils.default_process, limit=3
-        )
-        if score >= 75
-    ]
+    found = process.extract(
+        given, choices, scorer=fuzz.ratio, processor=utils.default_process, limit=3, score_cutoff=70
+    )
+    close = [name for name, score, _ in found if score >= found[0][1] - 5]
     if close:
         return "did you mean " + " or ".join(f"`{c}`" for c in close) + "?"
-    shown = ", ".join(choices[:40]) + (f" ... ({len(choices)} in all)" if len(choices) > 40 else "")
-    return f"{what}: {shown}" if shown else "there is none yet"
+    return f"{what}: {', '.join(choices)}" if choices else "there is none yet"

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from scripted import SCRIPT, Script
 
 from surveyor import clock
 from surveyor.models import Paper
@@ -85,11 +86,48 @@ def pinned_clock() -> Iterator[clock.Clock]:
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
     """A copy of the bundled example workspace with the shipped taxonomy beside it, output inside."""
-    ws = tmp_path / "examples" / "video-understanding"
+    return _copy_example(tmp_path)
+
+
+def _copy_example(root: Path) -> Path:
+    """The bundled example under `root/examples/`, the shipped taxonomy under `root/taxonomies/`."""
+    ws = root / "examples" / "video-understanding"
     shutil.copytree(EXAMPLE, ws, ignore=shutil.ignore_patterns("data", ".surveyor"))
-    (tmp_path / "taxonomies").mkdir()
-    shutil.copy(TAXONOMY, tmp_path / "taxonomies" / TAXONOMY.name)
+    (root / "taxonomies").mkdir()
+    shutil.copy(TAXONOMY, root / "taxonomies" / TAXONOMY.name)
     return ws
+
+
+@pytest.fixture(scope="session")
+def built_example_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled example built once per session, at TEST_NOW: read it, never change it (take
+    `built_example` for a copy of your own). Output under `root/output/video-understanding/`."""
+    from surveyor.pipeline import build
+    from surveyor.store import Workspace
+
+    ws = _copy_example(tmp_path_factory.mktemp("built-example"))
+    with clock.pinned(clock.parse_instant(TEST_NOW)):
+        build(Workspace(ws))
+    return ws
+
+
+@pytest.fixture
+def built_example(built_example_once: Path, tmp_path: Path) -> Path:
+    """A copy of the built example (papers, labels, state and output) that the test may change."""
+    source = built_example_once.parent.parent
+    shutil.copytree(source, tmp_path / "built", symlinks=True)
+    return tmp_path / "built" / "examples" / "video-understanding"
+
+
+@pytest.fixture
+def scripted() -> Iterator[Script]:
+    """The script of the `scripted` classification backend (tests/scripted.py), empty for this test."""
+    SCRIPT.answers.clear()
+    SCRIPT.calls.clear()
+    SCRIPT.model = "script-1"
+    yield SCRIPT
+    SCRIPT.answers.clear()
+    SCRIPT.calls.clear()
 
 
 def write_workspace(root: Path, config: str = "", taxonomy: str | None = None) -> Path:

@@ -68,11 +68,12 @@ def register(name: str) -> Callable[[Factory], Factory]:
 def make_classifier(
     name: str, taxonomy: Taxonomy, examples: Sequence[Example], ctx: Context | None = None
 ) -> Classifier:
-    """Build the backend called `name`."""
-    if name not in MODULES:
-        raise SurveyorError(
-            f"unknown classification backend `{name}`",
-            did_you_mean(name, sorted(MODULES), "available backends"),
-        )
-    importlib.import_module(f"{__package__}.{MODULES[name]}")
+    """Build the backend called `name` (a shipped one, or one registered by the caller)."""
+    if name not in _REGISTRY:
+        if name not in MODULES:
+            raise SurveyorError(
+                f"unknown classification backend `{name}`",
+                did_you_mean(name, sorted({*MODULES, *_REGISTRY}), "available backends"),
+            )
+        importlib.import_module(f"{__package__}.{MODULES[name]}")
     return _REGISTRY[name](taxonomy, examples, ctx or Context())
