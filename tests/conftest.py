@@ -111,12 +111,16 @@ def built_example_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return ws
 
 
+def copy_built(built: Path, root: Path) -> Path:
+    """Copy the built example (papers, labels, state, output, the taxonomy beside it) under `root`."""
+    shutil.copytree(built.parent.parent, root, symlinks=True)
+    return root / "examples" / "video-understanding"
+
+
 @pytest.fixture
 def built_example(built_example_once: Path, tmp_path: Path) -> Path:
     """A copy of the built example (papers, labels, state and output) that the test may change."""
-    source = built_example_once.parent.parent
-    shutil.copytree(source, tmp_path / "built", symlinks=True)
-    return tmp_path / "built" / "examples" / "video-understanding"
+    return copy_built(built_example_once, tmp_path / "built")
 
 
 @pytest.fixture

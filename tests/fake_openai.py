@@ -161,7 +161,8 @@ class FakeOpenAI:
                 {**reply, "labels": [{"node": "no-such-node", "confidence": 0.5, "evidence": title}]}
             )
         elif fault == "length":
-            content, finish = content[: len(content) // 2], "length"
+            whole = json.dumps(reply)
+            content, finish = whole[: len(whole) // 2], "length"
         elif fault == "refusal":
             content, refusal = None, "I can't help with classifying this paper."
         return 200, {}, _completion(body, mode, content, refusal, finish)
@@ -339,7 +340,8 @@ def _store_file(fake: FakeOpenAI, content_type: str, raw: bytes) -> dict[str, An
     data, name = b"", "upload.jsonl"
     for part in message.walk():
         if part.get_param("name", header="content-disposition") == "file":
-            data = part.get_payload(decode=True) or b""
+            payload = part.get_payload(decode=True)
+            data = payload if isinstance(payload, bytes) else b""
             name = part.get_filename() or name
     file_id = f"file-synthetic-{len(fake.files) + 1}"
     fake.files[file_id] = data

@@ -41,10 +41,17 @@ def main() -> None:
     _limit = int(sys.argv[1])
     os.replace = _wrap(os.replace)
     os.unlink = _wrap(os.unlink)
+    from pydantic import BaseModel
+
     from surveyor import store
 
     append = store.Journal.append
-    store.Journal.append = lambda self, record: (_step(), append(self, record))[1]  # type: ignore[method-assign]
+
+    def append_after_a_step(self: store.Journal, record: BaseModel) -> None:
+        _step()
+        append(self, record)
+
+    store.Journal.append = append_after_a_step  # type: ignore[method-assign]
     sys.argv = ["surveyor", *sys.argv[2:]]
     from surveyor.cli import main as cli
 

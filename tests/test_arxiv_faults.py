@@ -10,7 +10,7 @@ import logging
 import socket
 import time
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -147,7 +147,7 @@ def test_no_network_fails_in_seconds_with_one_message(
 ) -> None:
     """Refused, DNS, no route, nothing answering: no retries, one error naming the cause."""
     url = f"http://127.0.0.1:{closed_port()}/api/query"
-    cases = [(url, "the connection was refused", None)]
+    cases: list[tuple[str, str, Callable[..., object] | None]] = [(url, "the connection was refused", None)]
     cases.append((f"http://127.0.0.1:{silent_port}/api/query", "nothing answered within 1 s", None))
 
     def no_dns(*args: object, **kwargs: object) -> object:
@@ -210,7 +210,8 @@ def test_retries_and_progress_reach_the_user(tmp_path: Path) -> None:
 
 
 def test_add_keeps_what_came_when_the_feed_is_cut(tmp_path: Path) -> None:
-    with FakeArxiv(ENTRIES, faults=["short"] + ["503"] * 10) as api:
+    faults: list[str | None] = ["short", *["503"] * 10]
+    with FakeArxiv(ENTRIES, faults=faults) as api:
         ws = ws_for(tmp_path, api.url)
         with pytest.raises(SurveyorError, match="failed 3 times"):
             add(ws, [e.id for e in ENTRIES[:40]])

@@ -27,7 +27,7 @@ WIDE = {"COLUMNS": "200"}  # help lines not wrapped, so a phrase can be searched
 
 def _commands() -> dict[str, typer.main.TyperCommand]:
     root = typer.main.get_command(app)
-    out = {}
+    out: dict[str, typer.main.TyperCommand] = {}
     for name, cmd in root.commands.items():  # type: ignore[attr-defined]
         subs = getattr(cmd, "commands", None)
         if subs:

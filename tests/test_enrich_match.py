@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fake_scholarly import Work
@@ -26,7 +27,7 @@ def title_cases() -> list[dict]:
     return [json.loads(line) for line in (FIXTURES / "enrich_titles.jsonl").read_text().splitlines()]
 
 
-def score_titles(cases: list[dict]) -> dict[str, object]:
+def score_titles(cases: list[dict]) -> dict[str, Any]:
     """Precision and recall of `decide` on the cases (a wrong match counts against precision)."""
     tp = fp = fn = 0
     wrong, missed = [], []

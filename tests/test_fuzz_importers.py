@@ -89,7 +89,20 @@ def test_every_format_survives_random_truncated_and_mutated_bytes(tmp_path: Path
                 assert all(p.sources and p.sources[0].file == "input" for p in parsed.papers)
 
 
-ODD_VALUES = [None, True, 0, -1, 2024, 1e308, "", "x", "2024-99-99", "soon", "2401.00001", "javascript:x"]
+ODD_VALUES: list[object] = [
+    None,
+    True,
+    0,
+    -1,
+    2024,
+    1e308,
+    "",
+    "x",
+    "2024-99-99",
+    "soon",
+    "2401.00001",
+    "javascript:x",
+]
 ODD_VALUES += [
     [],
     {},

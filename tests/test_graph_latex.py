@@ -16,7 +16,7 @@ from surveyor.export.latex import bib_entry, cite_keys, tex_escape
 from surveyor.extract.benchmarks import GENERIC, Entry, Gazetteer, entity_key
 from surveyor.graph import top_benchmarks
 from surveyor.models import Paper
-from surveyor.pipeline import build, export, load_library, workspace_graph
+from surveyor.pipeline import export, load_library, workspace_graph
 from surveyor.store import Workspace
 
 HAVE_TEX = bool(shutil.which("pdflatex") and shutil.which("bibtex"))
@@ -27,17 +27,11 @@ needs_tex = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    from conftest import EXAMPLE, TAXONOMY
+def built(tmp_path_factory: pytest.TempPathFactory, built_example_once: Path) -> Workspace:
+    """A copy of the example built once per session (conftest), for this module."""
+    from conftest import copy_built
 
-    root = tmp_path_factory.mktemp("built")
-    ws = root / "examples" / "video-understanding"
-    shutil.copytree(EXAMPLE, ws, ignore=shutil.ignore_patterns("data", ".surveyor"))
-    (root / "taxonomies").mkdir()
-    shutil.copy(TAXONOMY, root / "taxonomies" / TAXONOMY.name)
-    workspace = Workspace(ws)
-    build(workspace)
-    return workspace
+    return Workspace(copy_built(built_example_once, tmp_path_factory.mktemp("graph") / "root"))
 
 
 def test_alias_resolution() -> None:

@@ -46,7 +46,7 @@ def test_hf_listing_drops_page_chrome_and_cuts_glued_prefix() -> None:
         "Video2Layout: Recall and Reconstruct Metric-Grounded Cognitive Map for Spatial Reasoning"
     )
     first = parse_file(seed("001"), "001")
-    assert first.papers[0].title.startswith("VideoITG:")
+    assert (first.papers[0].title or "").startswith("VideoITG:")
     chrome = [s for s in first.skipped if s.reason.startswith("page text")]
     assert [s.line for s in chrome] == [1, 3, 5, 7, 9, 11]
     assert not any(p.title in ("Subscribe", "Daily Papers", "Aug 20") for p in first.papers)
@@ -178,7 +178,7 @@ def test_id_lists(tmp_path: Path) -> None:
     assert detect_format(path, path.read_text()) == "ids"
     parsed = parse_file(path, "ids.txt")
     assert [p.id for p in parsed.papers] == ["2312.02051", "2306.02858", "2501.00001"]
-    assert parsed.papers[0].title.startswith("TimeChat")
+    assert (parsed.papers[0].title or "").startswith("TimeChat")
     assert parsed.skipped[0].line == 5
 
 

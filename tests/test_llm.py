@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, kill_mid_run, run_cli, topic_papers, write_workspace
-from fake_openai import FakeOpenAI, keyword_oracle
+from fake_openai import FakeOpenAI, Oracle, keyword_oracle
 from typer.testing import CliRunner
 
 from surveyor.classify.runner import classify_workspace
@@ -23,7 +23,7 @@ RULES = {"stream": "remember-streaming", "anomal": "app-anomaly", "sport": "app-
 runner = CliRunner()
 
 
-def oracle() -> object:
+def oracle() -> Oracle:
     return keyword_oracle(RULES, "watch-comprehensive")
 
 
@@ -112,7 +112,7 @@ def test_every_scripted_fault_is_survived(tmp_path: Path) -> None:
         report = classify_workspace(ws, backend="openai")
     labels = ws.load_labels()
     assert len(labels) == 10, "every paper is either labelled or recorded as failed"
-    failed = {pid: rec.error for pid, rec in labels.items() if rec.status == "failed"}
+    failed = {pid: rec.error or "" for pid, rec in labels.items() if rec.status == "failed"}
     assert set(failed) == {"2401.00005", "2401.00007"}
     assert "invalid reply twice" in failed["2401.00005"] and "no-such-node" in failed["2401.00005"]
     assert "refused" in failed["2401.00007"]
@@ -329,7 +329,7 @@ def test_kill_9_then_resume_pays_once_per_finished_paper(tmp_path: Path) -> None
         finished = [r["paper"] for r in kill_mid_run(ws.root, "--backend", "openai", min_lines=10)]
         assert 0 < len(finished) < 60
         classify_workspace(Workspace(ws.root), backend="openai")
-        titles = {p.id: p.title for p in ws.load_papers().values()}
+        titles = {p.id: p.title or "" for p in ws.load_papers().values()}
         assert len(ws.load_labels()) == 60
         for pid in finished:
             assert fake.attempts[titles[pid]] == 1, f"{pid} was paid for twice"
@@ -349,7 +349,7 @@ def test_kill_9_past_checkpoints_then_resume_on_another_server_asks_only_the_res
     with FakeOpenAI(oracle()) as other:
         cfg.write_text(cfg.read_text().replace(fake.url, other.url))
         report = classify_workspace(Workspace(ws.root), backend="openai")
-        titles = {p.id: p.title for p in ws.load_papers().values()}
+        titles = {p.id: p.title or "" for p in ws.load_papers().values()}
         asked = {pid for pid, title in titles.items() if other.attempts[title]}
     assert not asked & finished, f"asked again: {sorted(asked & finished)}"
     assert asked and report.classified == len(asked)

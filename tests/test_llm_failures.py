@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import TAXONOMY, run_cli, topic_papers, write_workspace
-from fake_openai import FakeOpenAI, keyword_oracle
+from fake_openai import FakeOpenAI, Oracle, keyword_oracle
 
 from surveyor.store import Workspace
 
@@ -23,7 +23,7 @@ RULES = {"stream": "remember-streaming", "anomal": "app-anomaly", "sport": "app-
 ENV = {"SURVEYOR_API_KEY": KEY}
 
 
-def oracle() -> object:
+def oracle() -> Oracle:
     return keyword_oracle(RULES, "watch-comprehensive")
 
 
@@ -407,7 +407,12 @@ def test_batch_results_of_the_wrong_shape(tmp_path: Path) -> None:
 def test_batch_status_of_a_batch_the_server_does_not_know(tmp_path: Path) -> None:
     with FakeOpenAI(oracle()) as fake:
         ws = make_ws(tmp_path, fake.url)
-        record = {"id": "batch_nope", "input_file_id": "file-x", "requests_file": "r.jsonl", "model": "m"}
+        record: dict[str, object] = {
+            "id": "batch_nope",
+            "input_file_id": "file-x",
+            "requests_file": "r.jsonl",
+        }
+        record |= {"model": "m"}
         record |= {"mode": "json_schema", "papers": 4, "submitted": "2026-11-22T06:00:00Z"}
         (ws.data_dir / "batches.jsonl").write_text(json.dumps(record) + "\n")
         done = surveyor(ws, "batch", "status")

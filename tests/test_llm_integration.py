@@ -27,7 +27,7 @@ from surveyor.pipeline import build, load_library
 from surveyor.store import Workspace
 from surveyor.taxonomy import parse_taxonomy
 
-PYTHON = os.environ.get("SURVEYOR_LLAMA_PYTHON")
+PYTHON = os.environ.get("SURVEYOR_LLAMA_PYTHON", "")
 pytestmark = [
     pytest.mark.llm_server,
     pytest.mark.skipif(

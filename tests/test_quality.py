@@ -17,7 +17,7 @@ from surveyor.evaluate import score
 from surveyor.models import Label, Paper
 from surveyor.review import decide, review_queue
 from surveyor.store import Workspace
-from surveyor.taxonomy import parse_taxonomy
+from surveyor.taxonomy import Taxonomy, parse_taxonomy
 from surveyor.taxonomy_tools import convert
 
 runner = CliRunner()
@@ -63,7 +63,7 @@ FACETED = {
 }
 
 
-def faceted() -> object:
+def faceted() -> Taxonomy:
     return parse_taxonomy(json.loads(json.dumps(FACETED)), Path("f.yaml"))
 
 
@@ -136,7 +136,7 @@ def _keyword_gold(tmp_path: Path) -> tuple[Path, Path]:
             "app-anomaly"
             if "anomal" in text
             else "data-benchmarks"
-            if "benchmark" in paper.title.lower()
+            if "benchmark" in (paper.title or "").lower()
             else None
         )
         if node and "video" in text:

@@ -27,25 +27,32 @@ from surveyor.evolve import (
     swollen,
 )
 from surveyor.models import Classification, Paper
-from surveyor.pipeline import build
 from surveyor.review import decide
 from surveyor.store import Workspace
 from surveyor.taxonomy import parse_taxonomy
 
 
+def _group(pattern: str, text: str) -> str:
+    """The first group of `pattern`'s first match in `text` (one per line)."""
+    found = re.search(pattern, text, re.M)
+    assert found is not None, pattern
+    return found.group(1)
+
+
 @pytest.fixture
-def built(example: Path) -> Workspace:
+def built(built_example: Path) -> Workspace:
+    """The built example (a copy), with its own taxonomy file and no survey compilation."""
+    example = built_example
     cfg = example / "surveyor.toml"
     cfg.write_text(cfg.read_text().replace("arxiv = true", "arxiv = false"))  # no TeX needed here
+    (example.parent.parent / "output" / "video-understanding" / "survey" / "main.bbl").unlink(missing_ok=True)
     shutil.copy(example.parent.parent / "taxonomies" / "video-understanding.yaml", example / "taxonomy.yaml")
     cfg.write_text(
         cfg.read_text().replace(
             'taxonomy = "../../taxonomies/video-understanding.yaml"', 'taxonomy = "taxonomy.yaml"'
         )
     )
-    ws = Workspace(example)
-    build(ws)
-    return ws
+    return Workspace(example)
 
 
 def test_suggest_apply_reverse_restores_labels_and_keeps_human_ones(built: Workspace) -> None:
@@ -167,10 +174,10 @@ class Curator:
                 self.sorted[pid] = choice
                 out.append({"paper": pid, "category": choice})
             return {"assignments": out}
-        terms = re.search(r"Terms that set the group apart: (.*)", prompt).group(1).split(", ")
+        terms = _group(r"Terms that set the group apart: (.*)", prompt).split(", ")
         if prompt.startswith("Survey topic:"):
             return {"name": f"Boot {terms[0]}", "description": f"Papers about {terms[0]}."}
-        first_id = re.search(r"^(\S+): ", prompt.split("\n", 1)[1], re.M).group(1)
+        first_id = _group(r"^(\S+): ", prompt.split("\n", 1)[1])
         with self.lock:
             self.misplaced += 1
             parent = "no-such-node" if self.misplaced == 1 else first_id
