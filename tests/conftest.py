@@ -68,12 +68,17 @@ def _getaddrinfo(host: object, *args: object, **kwargs: object) -> object:
     return _real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
 
 
-@pytest.fixture(autouse=True)
 def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """Block every connection and DNS lookup that is not for loopback."""
     monkeypatch.setattr(socket.socket, "connect", _connect)
     monkeypatch.setattr(socket.socket, "connect_ex", _connect_ex)
     monkeypatch.setattr(socket, "getaddrinfo", _getaddrinfo)
+
+
+@pytest.fixture(autouse=True, name="no_network")
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test: no connection and no DNS lookup but for loopback."""
+    no_network(monkeypatch)
 
 
 @pytest.fixture(autouse=True)
@@ -106,7 +111,8 @@ def built_example_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from surveyor.store import Workspace
 
     ws = _copy_example(tmp_path_factory.mktemp("built-example"))
-    with clock.pinned(clock.parse_instant(TEST_NOW)):
+    with pytest.MonkeyPatch.context() as mp, clock.pinned(clock.parse_instant(TEST_NOW)):
+        no_network(mp)  # the function-scoped guard is not up yet
         build(Workspace(ws))
     return ws
 

@@ -84,6 +84,7 @@ def test_a_state_from_before_last_run_starts_at_its_day(tmp_path: Path) -> None:
     assert "submittedDate:[202511071900 TO" in sent
 
 
+@pytest.mark.slow
 def test_5000_results_in_the_fewest_polite_requests(tmp_path: Path) -> None:
     many = dated_entries(5000)
     with FakeArxiv(many) as api:

@@ -74,6 +74,7 @@ AUTUMN_HOLIDAYS = {date(2026, 11, 26), *(date(2026, 12, 7) + timedelta(days=i) f
 
 
 @pytest.mark.parametrize("rule", [None, two_day_overlap], ids=["calendar", "two-day-overlap"])
+@pytest.mark.slow
 def test_sixty_days_of_daily_runs_miss_nothing(tmp_path: Path, rule: SinceRule | None) -> None:
     """60 days: weekends, Thanksgiving, a four-day closure, the end of DST, a week without runs.
     After every 06:00 UTC run the workspace holds every paper the server had announced."""
@@ -92,6 +93,7 @@ def test_sixty_days_of_daily_runs_miss_nothing(tmp_path: Path, rule: SinceRule |
 
 
 @pytest.mark.parametrize("margin", [None, 0], ids=["default-margin", "no-margin"])
+@pytest.mark.slow
 def test_year_end_closure_and_runs_at_any_hour(tmp_path: Path, margin: int | None) -> None:
     """Ten days without announcements over Christmas and New Year (longer than arXiv's), runs at a
     random minute each day, and a ten-day gap: nothing missed with the default margin. Without one,

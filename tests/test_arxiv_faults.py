@@ -89,6 +89,7 @@ def test_an_endless_answer_is_capped(tmp_path: Path) -> None:
     assert elapsed < 20
 
 
+@pytest.mark.slow
 def test_a_trickle_hits_the_deadline(tmp_path: Path) -> None:
     """A byte every 0.3 s never trips a per-read timeout; the per-request deadline (1.5 s) ends
     each try: three tries of page two take ~4.5 s, and page one is kept."""
@@ -177,6 +178,7 @@ def test_no_network_fails_in_seconds_with_one_message(
         assert elapsed < 3, (why, elapsed)  # five retries with backoff would take 93 s
 
 
+@pytest.mark.slow
 def test_the_commands_fail_fast_without_network(tmp_path: Path) -> None:
     """`fetch`, `add`, `resolve` and `update` through the real entry point: one error, a hint, exit 1."""
     url = f"http://127.0.0.1:{closed_port()}/api/query"
@@ -195,6 +197,7 @@ def test_the_commands_fail_fast_without_network(tmp_path: Path) -> None:
         assert elapsed < 15, (command, elapsed)
 
 
+@pytest.mark.slow
 def test_retries_and_progress_reach_the_user(tmp_path: Path) -> None:
     """The CLI shows each retry and, for a fetch of several pages, where it is."""
     with FakeArxiv(dated_entries(2500, prefix="2404"), faults=[None, "503"]) as api:

@@ -331,6 +331,7 @@ def _copy(folder: Path, source: Path | None, text: str | None = None) -> Path:
     return readme
 
 
+@pytest.mark.slow
 def test_hostile_bytes_and_long_lines_round_trip(tmp_path: Path) -> None:
     """Invalid UTF-8, a NUL, CRLF line ends, no final newline, a heading of 3,000 spaces and lines
     of 100,000 characters (unclosed links, parentheses, spaces): adopted without a traceback (and
@@ -402,6 +403,7 @@ def test_adopt_from_inside_the_lists_folder_with_an_html_title(tmp_path: Path) -
     assert [n.name for n in ws.taxonomy.iter_nodes()] == ["Surveys", "Methods"]
 
 
+@pytest.mark.slow
 def test_export_refuses_to_replace_a_readme_without_markers(tmp_path: Path) -> None:
     ws_dir = tmp_path / "ws"
     assert run_cli("init", str(ws_dir), "--title", "Mine").returncode == 0

@@ -126,7 +126,7 @@ def test_a_forced_format_that_reads_nothing_is_an_error(tmp_path: Path) -> None:
     assert "read 0" in forced.output and "no record read as `bibtex`" in forced.output
     detected = runner.invoke(app, ["import", str(listing), "--json", "-w", str(ws)])
     assert detected.exit_code == 0
-    [report] = json.loads(detected.output)
+    [report] = json.loads(detected.output)["files"]
     assert report["format"] == "ids" and report["added"] == 1
 
 

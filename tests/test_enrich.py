@@ -157,6 +157,7 @@ def test_titles_are_matched_with_care_and_a_match_can_be_undone(tmp_path: Path) 
             undo(ws, "t-chat2")
 
 
+@pytest.mark.slow
 def test_requests_keep_each_services_pace(tmp_path: Path) -> None:
     works = [
         Work(f"Paced Paper {i} About Streaming Video", 2024, ["Ada Synthetic"], in_openalex=False)
@@ -175,6 +176,7 @@ def test_requests_keep_each_services_pace(tmp_path: Path) -> None:
         assert all(p.authors for p in ws.load_papers().values())  # Semantic Scholar found them by title
 
 
+@pytest.mark.slow
 def test_retry_after_is_honoured_and_a_longer_one_stops_the_service_until_the_next_run(
     tmp_path: Path,
 ) -> None:
@@ -203,6 +205,7 @@ def test_retry_after_is_honoured_and_a_longer_one_stops_the_service_until_the_ne
         assert ws.load_papers()["2401.00001"].external_ids.keys() == {"openalex", "s2"}
 
 
+@pytest.mark.slow
 def test_a_killed_run_keeps_every_answer_it_received(tmp_path: Path) -> None:
     works = [
         Work(f"Killed Run Paper {i} on Egocentric Video", 2024, ["Ada Synthetic"], in_openalex=False)
@@ -229,6 +232,7 @@ def test_a_killed_run_keeps_every_answer_it_received(tmp_path: Path) -> None:
         assert all(p.authors for p in Workspace(root).load_papers().values())
 
 
+@pytest.mark.slow
 def test_cli_uses_the_configured_urls_and_keys_and_writes_no_secret(tmp_path: Path) -> None:
     works = arxiv_works(2)
     with serve(works) as srv:
@@ -259,6 +263,7 @@ def test_cli_uses_the_configured_urls_and_keys_and_writes_no_secret(tmp_path: Pa
         assert not any("secret-key" in t for t in texts)
 
 
+@pytest.mark.slow
 def test_update_enriches_only_the_new_papers_and_build_asks_nothing_by_default(tmp_path: Path) -> None:
     works = arxiv_works(5)
     with serve(works) as srv:

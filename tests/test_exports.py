@@ -233,6 +233,7 @@ def test_awesome_lint_catches_a_broken_list(tmp_path: Path) -> None:
 
 
 @needs_awesome_lint
+@pytest.mark.slow
 def test_example_readme_passes_awesome_lint(tmp_path: Path) -> None:
     result = awesome_lint(ROOT / "output" / "video-understanding", tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -281,6 +282,7 @@ def test_user_bib_keys_are_kept_and_generated_keys_avoid_them() -> None:
 
 
 @needs_tex
+@pytest.mark.slow
 def test_hostile_survey_compiles_with_figure_and_bbl_is_stable(tmp_path: Path) -> None:
     ws = hostile_workspace(tmp_path / "ws")
     written = export(ws, "survey", arxiv=True)
@@ -402,6 +404,7 @@ def test_openai_draft_is_grounded_and_checked(tmp_path: Path) -> None:
     assert "sk-test-draft" not in tex + json.dumps(bodies)
 
 
+@pytest.mark.slow
 def test_draft_cli_reports_share_and_rejects_unknown_node(tmp_path: Path) -> None:
     ws = hostile_workspace(tmp_path / "ws")
     ok = run_cli("draft", "-w", str(ws.root))

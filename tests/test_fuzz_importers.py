@@ -76,6 +76,7 @@ def cases(sample: bytes, rng: random.Random) -> list[bytes]:
     return out
 
 
+@pytest.mark.slow
 def test_every_format_survives_random_truncated_and_mutated_bytes(tmp_path: Path) -> None:
     assert sorted(SAMPLES) == ALL_FORMATS
     rng = random.Random(20)
@@ -213,6 +214,7 @@ def test_nothing_already_imported_is_lost(tmp_path: Path) -> None:
         assert all(after[pid].title == paper.title for pid, paper in kept.items())
 
 
+@pytest.mark.slow
 def test_cli_prints_reasons_never_a_traceback(tmp_path: Path) -> None:
     ws = write_workspace(tmp_path / "ws")
     good = tmp_path / "good.jsonl"
@@ -267,6 +269,7 @@ def test_a_full_disk_is_one_message_and_loses_nothing(tmp_path: Path) -> None:
         subprocess.run(["umount", str(disk)], check=False)
 
 
+@pytest.mark.slow
 def test_the_other_readers_answer_bad_files_with_one_error(tmp_path: Path) -> None:
     """surveyor.toml, a taxonomy patch, a taxonomy to convert, a workspace benchmarks.yaml."""
     ws = write_workspace(tmp_path / "ws")

@@ -162,6 +162,7 @@ def compile_pdf(folder: Path) -> str:
 
 
 @needs_tex
+@pytest.mark.slow
 def test_example_survey_compiles_without_undefined_citations(built: Workspace, tmp_path: Path) -> None:
     folder = tmp_path / "survey"
     shutil.copytree(built.output_dir / "survey", folder)
@@ -180,6 +181,7 @@ def test_example_survey_compiles_without_undefined_citations(built: Workspace, t
 
 
 @needs_tex
+@pytest.mark.slow
 def test_hostile_titles_render_and_compile(tmp_path: Path) -> None:
     ws = Workspace(write_workspace(tmp_path / "ws"))
     ws.save_papers(HOSTILE)

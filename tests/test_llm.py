@@ -132,6 +132,7 @@ def test_every_scripted_fault_is_survived(tmp_path: Path) -> None:
     assert any("not valid" in b["messages"][3]["content"] for b in repair)
 
 
+@pytest.mark.slow
 def test_retry_after_seconds_is_honoured(tmp_path: Path) -> None:
     with FakeOpenAI(oracle(), faults={"P00": ["429s"]}) as fake:
         ws = make_ws(tmp_path, fake.url, n=1, extra='mode = "json_schema"\n')
@@ -323,6 +324,7 @@ def test_collect_from_a_results_file_made_elsewhere(tmp_path: Path) -> None:
     assert rec.labels[0].node == "app-sports" and rec.labels[0].grounded and rec.backend == "openai"
 
 
+@pytest.mark.slow
 def test_kill_9_then_resume_pays_once_per_finished_paper(tmp_path: Path) -> None:
     with FakeOpenAI(oracle(), latency=0.05) as fake:
         ws = make_ws(tmp_path, fake.url, n=60, extra="concurrency = 2\n", name="killed")
@@ -335,6 +337,7 @@ def test_kill_9_then_resume_pays_once_per_finished_paper(tmp_path: Path) -> None
             assert fake.attempts[titles[pid]] == 1, f"{pid} was paid for twice"
 
 
+@pytest.mark.slow
 def test_kill_9_past_checkpoints_then_resume_on_another_server_asks_only_the_rest(tmp_path: Path) -> None:
     """No response cache to fall back on (another server): every verdict finished before the kill,
     before and after each checkpoint, is kept; the rerun asks only for the other papers."""

@@ -88,6 +88,7 @@ def test_unreachable_server_fails_in_seconds_with_one_message(tmp_path: Path, mo
         ("taxonomy", "bootstrap", "--topic", "video", "--backend", "openai"),
     ],
 )
+@pytest.mark.slow
 def test_other_commands_say_the_same(tmp_path: Path, command: tuple[str, ...]) -> None:
     ws = make_ws(tmp_path, f"http://127.0.0.1:{closed_port()}/v1", n=8)
     if command[0] == "draft":
@@ -97,6 +98,7 @@ def test_other_commands_say_the_same(tmp_path: Path, command: tuple[str, ...]) -
     assert_no_key(ws, done.stdout, done.stderr)
 
 
+@pytest.mark.slow
 def test_batch_status_with_the_server_gone(tmp_path: Path) -> None:
     with FakeOpenAI(oracle()) as fake:
         ws = make_ws(tmp_path, fake.url)
@@ -105,6 +107,7 @@ def test_batch_status_with_the_server_gone(tmp_path: Path) -> None:
     assert_one_message(done, f"cannot connect to {fake.url}")
 
 
+@pytest.mark.slow
 def test_a_slow_server_is_reported_as_such(tmp_path: Path) -> None:
     with FakeOpenAI(oracle(), latency=30.0) as fake:
         ws = make_ws(tmp_path, fake.url, llm='mode = "json_schema"\n')
@@ -116,6 +119,7 @@ def test_a_slow_server_is_reported_as_such(tmp_path: Path) -> None:
     assert_one_message(done, "sent no answer within 0.5 s", "raise [llm] timeout")
 
 
+@pytest.mark.slow
 def test_a_day_long_retry_after_is_not_obeyed(tmp_path: Path) -> None:
     with FakeOpenAI(oracle(), always="429huge") as fake:
         ws = make_ws(tmp_path, fake.url)
@@ -126,6 +130,7 @@ def test_a_day_long_retry_after_is_not_obeyed(tmp_path: Path) -> None:
     assert_one_message(done, "asks to wait 24.0 h", "run again later", "max_wait")
 
 
+@pytest.mark.slow
 def test_a_short_retry_after_is_obeyed_and_counted(tmp_path: Path) -> None:
     with FakeOpenAI(oracle(), faults={"P00": ["429s"]}) as fake:
         ws = make_ws(tmp_path, fake.url, n=1, llm='mode = "json_schema"\n')
@@ -152,6 +157,7 @@ def test_a_200_that_is_not_a_chat_completion(tmp_path: Path, fault: str, words: 
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_a_tool_call_without_function(tmp_path: Path) -> None:
     with FakeOpenAI(oracle(), always="tool_nofunc") as fake:
         ws = make_ws(tmp_path, fake.url, llm='mode = "tools"\n')
@@ -168,6 +174,7 @@ def test_auto_mode_passes_over_unusable_tool_calls(tmp_path: Path) -> None:
     assert len(ws.load_labels()) == 4 and not [r for r in ws.load_labels().values() if r.status == "failed"]
 
 
+@pytest.mark.slow
 def test_an_error_body_echoing_the_key_is_stored_without_it(tmp_path: Path) -> None:
     with FakeOpenAI(oracle(), faults={"P01": ["echo_key"]}) as fake:
         ws = make_ws(tmp_path, fake.url, llm='mode = "json_schema"\n')
@@ -261,6 +268,7 @@ def gold_file(tmp_path: Path, n: int = 8) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_eval_with_a_model_takes_settings_from_the_environment_and_caches(tmp_path: Path) -> None:
     gold, here = gold_file(tmp_path), tmp_path / "here"
     here.mkdir()
@@ -404,6 +412,7 @@ def test_batch_results_of_the_wrong_shape(tmp_path: Path) -> None:
     assert_one_message(surveyor(ws, "batch", "collect", "--from", str(odd)), f"{odd}:1: a JSON list")
 
 
+@pytest.mark.slow
 def test_batch_status_of_a_batch_the_server_does_not_know(tmp_path: Path) -> None:
     with FakeOpenAI(oracle()) as fake:
         ws = make_ws(tmp_path, fake.url)

@@ -92,6 +92,7 @@ def test_two_imports_at_once_keep_both_files_papers(tmp_path: Path) -> None:
     assert len(ws.load_papers()) == 300
 
 
+@pytest.mark.slow
 def test_ten_labels_at_once_keep_all_ten_decisions(tmp_path: Path) -> None:
     ws = workspace(tmp_path / "ws", 10)
     nodes = ["app-sports", "remember-streaming", "app-anomaly", "watch-fine"]
@@ -104,6 +105,7 @@ def test_ten_labels_at_once_keep_all_ten_decisions(tmp_path: Path) -> None:
     }
 
 
+@pytest.mark.slow
 def test_two_classifies_at_once_do_the_work_once(tmp_path: Path) -> None:
     ws = workspace(tmp_path / "ws", 400)
     results = finish([start("classify", "-w", str(ws.root)), start("classify", "-w", str(ws.root))])
@@ -114,6 +116,7 @@ def test_two_classifies_at_once_do_the_work_once(tmp_path: Path) -> None:
     assert [r.papers for r in ws.load_runs()] == [400]
 
 
+@pytest.mark.slow
 def test_a_second_writer_waits_with_a_message_or_stops_with_a_clear_one(tmp_path: Path) -> None:
     ws = workspace(tmp_path / "ws", 3)
     with ws.lock("test-holder"):
@@ -176,6 +179,7 @@ def test_each_decision_error_names_file_line_and_fix_and_stops(
     assert ws.decisions_path.read_bytes() == before  # nothing rewritten, nothing dropped
 
 
+@pytest.mark.slow
 def test_a_decision_error_stops_every_command_that_reads_decisions(tmp_path: Path) -> None:
     ws = edited(tmp_path, [GOOD, '{"paper": "2401.00001", "labels": []}'])
     before = ws.decisions_path.read_bytes()
@@ -215,6 +219,7 @@ def test_decisions_under_a_merged_papers_two_ids_name_both_lines(tmp_path: Path)
     assert "decisions.jsonl:2: the decision for t-old and the one on line 1 (for 2401.00000)" in err
 
 
+@pytest.mark.slow
 def test_a_decision_for_a_paper_not_in_the_library_waits_for_it(tmp_path: Path) -> None:
     waiting = '{"paper": "2499.00001", "labels": [{"node": "app-anomaly"}]}'
     ws = edited(tmp_path, [GOOD, waiting])
@@ -454,6 +459,7 @@ def test_taxonomy_apply_killed_at_every_step_is_finished_by_a_rerun(tmp_path: Pa
 
 # --- the survey's .bbl -----------------------------------------------------------------------------------
 @pytest.mark.skipif(not (shutil.which("pdflatex") and shutil.which("bibtex")), reason="needs TeX")
+@pytest.mark.slow
 def test_bbl_is_rebuilt_when_main_tex_changed_since_it_was_made(tmp_path: Path, monkeypatch: Any) -> None:
     ws = workspace(tmp_path / "ws", 4)
     classify_workspace(ws)

@@ -6,6 +6,7 @@ import hashlib
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import ROOT, kill_mid_run, write_workspace
 from typer.testing import CliRunner
 
@@ -201,6 +202,7 @@ def _big_workspace(tmp_path: Path, n: int, config: str = "") -> Workspace:
     return ws
 
 
+@pytest.mark.slow
 def test_kill_9_past_several_checkpoints_then_resume_loses_nothing(tmp_path: Path) -> None:
     """Killed after three checkpoints and 50 more verdicts: the rerun redoes none of them."""
     ws = _big_workspace(tmp_path, 4000, "[classify]\ncheckpoint_every = 100\n")

@@ -153,6 +153,7 @@ def _keyword_gold(tmp_path: Path) -> tuple[Path, Path]:
     return gold, ROOT / "taxonomies" / "video-understanding.yaml"
 
 
+@pytest.mark.slow
 def test_eval_zero_shot_and_cv_through_the_cli(tmp_path: Path) -> None:
     gold, tax = _keyword_gold(tmp_path)
     n = len(gold.read_text().splitlines())
@@ -257,6 +258,7 @@ def test_review_walks_the_queue_and_saves_each_answer(tmp_path: Path) -> None:
 @pytest.mark.skipif(
     not (DEV / "dev_llms4video.jsonl").is_file(), reason="dev set not beside the repo (../shared/data)"
 )
+@pytest.mark.slow
 def test_dev_set_accuracy_does_not_regress(tmp_path: Path) -> None:
     """Guards the figures in benchmarks/README.md (each a little below what was measured)."""
     tax = tmp_path / "dev.yaml"

@@ -55,6 +55,7 @@ def built(built_example: Path) -> Workspace:
     return Workspace(example)
 
 
+@pytest.mark.slow
 def test_suggest_apply_reverse_restores_labels_and_keeps_human_ones(built: Workspace) -> None:
     ws = built
     some = sorted(ws.load_labels())[:2]
@@ -99,6 +100,7 @@ def test_suggest_apply_reverse_restores_labels_and_keeps_human_ones(built: Works
     assert Workspace(ws.root).taxonomy.hash == ws.taxonomy.hash
 
 
+@pytest.mark.slow
 def test_merge_moves_human_labels_with_their_papers(built: Workspace) -> None:
     ws = built
     pid = sorted(ws.load_labels())[0]
@@ -142,6 +144,7 @@ def test_bad_patches_are_clear_errors() -> None:
     assert parse_taxonomy(again.raw, Path("t")).hash == parse_taxonomy(raw, Path("t")).hash
 
 
+@pytest.mark.slow
 def test_bootstrap_proposes_a_loadable_taxonomy(built: Workspace) -> None:
     papers = [p for _, p in sorted(built.load_papers().items()) if p.has_text]
     raw, report = bootstrap(papers, "Video understanding")
@@ -195,6 +198,7 @@ def _point_at(ws: Workspace, url: str) -> Workspace:
     return Workspace(ws.root)
 
 
+@pytest.mark.slow
 def test_suggest_with_a_model_names_places_and_sorts(built: Workspace) -> None:
     offline, _, _ = suggest_workspace(built)
     curator = Curator()
@@ -232,6 +236,7 @@ def test_suggest_with_a_model_names_places_and_sorts(built: Workspace) -> None:
     assert b"sk-test-evolve" not in (ws.state_dir / "cache.sqlite").read_bytes()
 
 
+@pytest.mark.slow
 def test_bootstrap_with_a_model_names_every_group(built: Workspace) -> None:
     with FakeOpenAI(Curator()) as fake:
         ws = _point_at(built, fake.url)
@@ -296,6 +301,7 @@ def test_a_node_whose_intake_outruns_its_history_is_swollen_and_its_new_papers_a
     assert swollen(_library({"A": 4, "B": 22, "C": 4}, {"A": 5, "B": 5, "C": 5})) == []
 
 
+@pytest.mark.slow
 def test_the_patch_names_swollen_nodes_and_apply_ignores_that_evidence(built: Workspace) -> None:
     ws = built
     records = ws.load_labels()

@@ -91,6 +91,7 @@ def test_values_that_would_run_are_refused(tmp_path: Path) -> None:
     assert done.returncode == 1 and "--install" in done.stderr and not (repo / WORKFLOW).exists()
 
 
+@pytest.mark.slow
 def test_edited_workflow_is_kept_unless_forced_and_dependabot_never_clobbered(tmp_path: Path) -> None:
     repo = git_repo(tmp_path / "repo")
     assert init_action(repo, "list").returncode == 0
@@ -109,6 +110,7 @@ def test_edited_workflow_is_kept_unless_forced_and_dependabot_never_clobbered(tm
 
 
 @pytest.mark.skipif(actionlint_command() is None, reason="actionlint not installed (.ci/run installs it)")
+@pytest.mark.slow
 def test_actionlint_is_clean_for_an_odd_folder(tmp_path: Path) -> None:
     repo = git_repo(tmp_path / "repo")
     assert init_action(repo, "it's: a survey").returncode == 0

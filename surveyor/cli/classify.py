@@ -124,7 +124,7 @@ def batch_status(as_json: JsonOpt = False, workspace: WorkspaceOpt = None) -> No
 
     records = batch_state(open_workspace(workspace))
     emit(
-        records,
+        {"batches": records},
         as_json,
         lambda: (
             [

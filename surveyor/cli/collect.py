@@ -68,7 +68,7 @@ def import_(
 
     ws = open_workspace(workspace)
     reports = import_paths(ws, [p if p.is_absolute() else Path.cwd() / p for p in paths], format)
-    emit(reports, as_json, lambda: [line for r in reports for line in import_lines(r, verbose)])
+    emit({"files": reports}, as_json, lambda: [line for r in reports for line in import_lines(r, verbose)])
     empty = [r.file for r in reports if format and r.read == 0]
     if empty:
         raise InputError(
@@ -113,7 +113,7 @@ def fetch(
     if not queries:
         raise SurveyorError("no query: pass --query/--category or add [[sources.arxiv]] to surveyor.toml")
     reports = run_fetch(ws, queries)
-    emit(reports, as_json, lambda: _fetch_lines(reports))
+    emit({"queries": reports}, as_json, lambda: _fetch_lines(reports))
 
 
 @command(app)
@@ -181,7 +181,7 @@ def resolve(
             f"resolved {found} of {len(decided)}; unresolved papers stay in the list without an arXiv link",
         ]
 
-    emit(decided, as_json, lines)
+    emit({"resolutions": decided}, as_json, lines)
 
 
 @command(app)
