@@ -103,7 +103,13 @@ class LLMConfig(_Section):
     concurrency: int = Field(default=8, ge=1, le=512)
     temperature: float = Field(default=0.0, ge=0, le=2)
     max_tokens: int = Field(default=700, ge=50)
-    few_shot: int = Field(default=3, ge=0, le=20)
+    few_shot: int = Field(default=3, ge=0, le=20)  # most similar labelled papers shown with each paper
+    node_examples: int = Field(
+        default=3, ge=0, le=10
+    )  # titles the author filed under each node, in the prompt
+    # human-labelled papers classified to calibrate confidences and the secondary-label threshold
+    # (needs 40 labelled papers; 0: no calibration, secondary labels from 0.7)
+    calibration_sample: int = Field(default=30, ge=0, le=500)
     max_cost: float | None = Field(default=None, ge=0)
     prices: dict[str, Price] = Field(
         default_factory=lambda: {

@@ -20,9 +20,11 @@ from ..models import PAPER_TYPES, Label, Paper, PaperType, Verdict
 from ..resources import prompt_template
 from ..taxonomy import Node, Taxonomy
 from .base import Example
+from .exemplars import title_line
 from .guard import injection_flag
 
 SYSTEM = "classify_system.md"
+NO_DESCRIPTION = "(no description: go by the papers filed here)"
 USER = "classify_user.md"
 
 
@@ -53,33 +55,44 @@ def load_templates(override_dir: Path | None) -> tuple[str, str]:
     return prompt_template(SYSTEM, override_dir), prompt_template(USER, override_dir)
 
 
-def _outline(nodes: list[Node], depth: int = 0) -> list[str]:
+def _outline(nodes: list[Node], shown: dict[str, list[Example]], depth: int = 0) -> list[str]:
     lines = []
     for node in nodes:
+        pad = "  " * depth
         extra = f" (keywords: {', '.join(node.keywords)})" if node.keywords else ""
-        facet = " [facet: choose exactly one category inside it]" if node.facet else ""
-        lines.append(f"{'  ' * depth}- {node.id}: {node.name} — {node.description.strip()}{extra}{facet}")
-        lines += _outline(node.children, depth + 1)
+        facet = " [facet: a view of the papers; at most one category inside it]" if node.facet else ""
+        about = node.description.strip() or (NO_DESCRIPTION if node.id in shown else "")
+        lines.append(f"{pad}- {node.id}: {node.name}{' — ' + about if about else ''}{extra}{facet}")
+        if node.id in shown:
+            lines.append(f"{pad}  Filed here by the author: {'; '.join(map(title_line, shown[node.id]))}")
+        lines += _outline(node.children, shown, depth + 1)
     return lines
 
 
-def render_system(template: str, taxonomy: Taxonomy) -> str:
-    """The stable prefix: instructions and the whole taxonomy."""
+def _scope(taxonomy: Taxonomy) -> str:
+    """What the survey covers, from its scope (or description): the out-of-scope test."""
     scope = taxonomy.scope
-    scope_text = (
-        f"In scope: {scope.description or 'papers about ' + ', '.join(scope.keywords)}." if scope else ""
-    )
+    if scope and scope.description.strip():
+        return f"In scope: {scope.description.strip()}"
+    if scope and scope.keywords:
+        return f"In scope: papers about {', '.join(scope.keywords)}."
+    return "In scope: papers on the survey's subject as described above."
+
+
+def render_system(template: str, taxonomy: Taxonomy, shown: dict[str, list[Example]] | None = None) -> str:
+    """The stable prefix: instructions, the whole taxonomy, and the papers filed under each node."""
     has_facets = any(n.facet for n in taxonomy.iter_nodes())
     facets = (
-        " Inside each category marked [facet], give exactly one label when the paper belongs to that view."
+        " Inside each category marked [facet] give at most one label; a paper gets a label in another"
+        " facet only when that view clearly applies to it."
         if has_facets
         else ""
     )
     values = {
         "name": taxonomy.name,
         "description": taxonomy.description.strip(),
-        "taxonomy": "\n".join(_outline(taxonomy.nodes)),
-        "scope": scope_text,
+        "taxonomy": "\n".join(_outline(taxonomy.nodes, shown or {})),
+        "scope": _scope(taxonomy),
         "facets": facets,
     }
     return _fill(template, values)
@@ -106,7 +119,9 @@ def _fill(template: str, values: dict[str, str]) -> str:
 
 
 def prompt_hash(system_template: str, user_template: str, taxonomy: Taxonomy) -> str:
-    """Short hash of both templates and the rendered taxonomy (changes when either changes)."""
+    """Short hash of both templates and the rendered taxonomy (changes when either changes). The
+    papers filed under each node are left out, like the few-shot examples: a new human decision
+    changes what later requests show, not whether earlier labels are current."""
     blob = system_template + "\x00" + user_template + "\x00" + render_system(system_template, taxonomy)
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 

@@ -169,6 +169,7 @@ def run_classifier(
     finally:
         journal.close()
         ws.save_labels(labels.values())
+        _count_overhead(run, report, getattr(clf, "overhead", None) or {})
         run.ended = clock.stamp()
         ws.save_run(run)
 
@@ -187,6 +188,15 @@ def _close_dead_runs(ws: Workspace, labels: dict[str, Classification]) -> None:
         run.completion_tokens = sum(r.completion_tokens for r in done)
         run.cost = sum(r.cost for r in done)
         ws.save_run(run)
+
+
+def _count_overhead(run: Run, report: ClassifyReport, extra: dict[str, float]) -> None:
+    """Requests a backend sent besides the papers' own (the LLM's calibration sample)."""
+    requests, cost = int(extra.get("requests", 0)), float(extra.get("cost", 0.0))
+    run.requests += requests
+    report.requests += requests
+    run.cost += cost
+    report.cost += cost
 
 
 def _count(run: Run, report: ClassifyReport, rec: Classification) -> None:
