@@ -24,7 +24,7 @@ from surveyor.resources import prompt_template
 from surveyor.store import Workspace
 from surveyor.taxonomy import Taxonomy, parse_taxonomy
 
-TAXONOMY = {
+TAXONOMY: dict[str, Any] = {
     "name": "Video LLMs",
     "description": "Large language models for video.",
     "nodes": [
@@ -102,7 +102,9 @@ def test_system_prompt_shows_them_and_stays_byte_identical() -> None:
     assert f"- m.e2e: End to end — {NO_DESCRIPTION}" in system
     assert "follow the examples" in system and "primary category" in system
     assert "In scope:" in system  # the out-of-scope test is always stated
-    assert "[facet:" in system and "at most one label" in system
+    assert "[facet: a parallel view" in system and "never two inside one facet" in system
+    assert "even when the examples show none there" in system  # only beside examples
+    assert "even when the examples" not in render_system(template, tax, {})
 
 
 def test_new_human_labels_change_what_is_shown_not_whether_labels_are_current() -> None:
@@ -248,3 +250,107 @@ def test_too_few_human_labels_use_the_default_policy(tmp_path: Path) -> None:
     assert not any("calibrated" in n for n in report.notes)
     labels = ws.load_labels()
     assert all([x.node for x in rec.labels][1:] != [] for rec in labels.values())  # 0.8 >= 0.7: kept
+
+
+def test_examples_say_which_facets_the_author_did_not_file_them_in() -> None:
+    from surveyor.classify.prompt import render_user
+
+    tax = taxonomy()
+    user = render_user(
+        prompt_template("classify_user.md"),
+        Paper(id="p", title="New paper", abstract="About agents."),
+        [ex("a", "An agent", "m.agent"), ex("b", "A tuned agent", "m.agent", "v.ft")],
+        tax,
+    )
+    assert "Labels: m.agent (Agents); not filed in facet v (Training)\n" in user
+    assert "Labels: m.agent (Agents), v.ft (Fine-tuning)\n" in user
+
+
+# --- taxonomy check -----------------------------------------------------------------------------------
+def test_taxonomy_check_names_what_leaves_the_model_guessing() -> None:
+    from surveyor.taxonomy_check import check
+
+    raw = {
+        **TAXONOMY,
+        "nodes": [
+            *TAXONOMY["nodes"][:2],
+            {
+                **TAXONOMY["nodes"][2],
+                "children": [
+                    {"id": "v.pre", "name": "Pretraining", "examples": ["p1", "zz"]},
+                    {"id": "v.ft", "name": "Fine-tuning", "description": "Tuned."},
+                ],
+            },
+        ],
+    }
+    tax = parse_taxonomy(raw, Path("t.yaml"))
+    papers = {f"p{i}": Paper(id=f"p{i}", title=f"Paper {i}") for i in range(6)}
+
+    def human(pid: str, *nodes: str) -> Classification:
+        labels = [Label(node=n, confidence=1.0) for n in nodes]
+        return Classification(
+            paper=pid, backend="human", model="me", taxonomy_hash="-", run_id="h", time="t", labels=labels
+        )
+
+    decisions = {
+        "p1": human("p1", "v.ft", "m.agent"),  # also an example of v.pre: two places inside facet v
+        "p2": human("p2", "m.agent", "b"),
+        "p3": human("p3", "m.agent", "b"),
+        "p4": human("p4", "b"),
+    }
+    found = {(f.kind, f.nodes) for f in check(tax, papers, decisions)}
+    assert ("no-description", ("m.e2e",)) in found and ("no-description", ("v.pre",)) in found
+    assert ("no-description", ("m.agent",)) not in found
+    assert ("no-examples", ("m.e2e",)) in found and ("no-examples", ("m.agent",)) not in found
+    assert ("no-examples", ("m",)) not in found  # a parent is shown through its children
+    assert ("unknown-example", ("v.pre",)) in found
+    assert ("overlap", ("v.ft", "v.pre")) in found  # inside one facet: any shared paper
+    assert ("overlap", ("b", "m.agent")) in found  # 2 of b's 3 papers are also agents
+    assert not any(kind == "overlap" and "m" in nodes for kind, nodes in found)  # ancestors never
+
+
+def test_taxonomy_check_command_exits_1_with_strict(tmp_path: Path) -> None:
+    import json
+
+    from conftest import run_cli
+
+    root = write_workspace(tmp_path / "ws")
+    result = run_cli("taxonomy", "check", "--json", "-w", str(root))
+    assert result.returncode == 0, result.stderr
+    findings = json.loads(result.stdout)["findings"]
+    assert findings and {"kind", "nodes", "message"} <= set(findings[0])
+    strict = run_cli("taxonomy", "check", "--strict", "-w", str(root))
+    assert strict.returncode == 1 and "findings" in strict.stdout
+
+
+# --- names of proposed nodes --------------------------------------------------------------------------
+BACKGROUND = [
+    "Video instruction tuning at scale",
+    "A survey of video understanding",
+    "Efficient video encoders for language models",
+    "Streaming video dialogue with memory",
+]
+
+
+def test_a_group_is_named_by_a_noun_phrase_its_titles_share() -> None:
+    from surveyor.evolve.naming import group_name
+
+    group = [
+        "TimeLens: Temporal Grounding with language models",
+        "Grounder: Temporal Grounding of long videos",
+        "Zero-shot temporal grounding by prompting",
+        "Defeasible and versatile grounding of events",
+    ]
+    name = group_name(group, BACKGROUND + group, ["defeasible", "versatile"])
+    assert name == "Temporal Grounding"  # as the titles write it; not the method names before colons
+    assert " and " not in name
+
+
+def test_a_lone_adjective_takes_its_noun_and_no_shared_phrase_falls_back_to_a_noun_keyword() -> None:
+    from surveyor.evolve.naming import group_name
+
+    group = ["Long context memory for agents", "Long context reasoning", "Long horizons"]
+    assert group_name(group, BACKGROUND + group) == "Long Context"
+    lone = ["Localizing moments in video", "Anticipating actions"]
+    assert group_name(lone, BACKGROUND + lone, ["localizing", "moments"]) == "Moments"
+    assert group_name([], BACKGROUND) == "Unnamed group"

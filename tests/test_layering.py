@@ -36,7 +36,7 @@ LAYERS: list[set[str]] = [
         "resources",
         "escape",
     },
-    {"store", "taxonomy", "taxonomy_tools", "decisions"},
+    {"store", "taxonomy", "taxonomy_tools", "taxonomy_check", "decisions"},
     {"sources", "extract", "graph", "library", "merges", "llm"},
     {"classify", "export"},
     {

@@ -192,6 +192,8 @@ def describe(policy: Policy) -> str:
         if policy.secondary_min <= 1
         else "one label a view (a second one lowered F1 on them)"
     )
+    if policy.view_min > 0:
+        second += f", a label in another facet from {policy.view_min:.2f}"
     return (
         f"calibrated on {policy.sample} of your labelled papers: {second}; "
         f"the model's 0.9 counts as {policy.confidence(0.9):.2f}"

@@ -60,7 +60,7 @@ def _outline(nodes: list[Node], shown: dict[str, list[Example]], depth: int = 0)
     for node in nodes:
         pad = "  " * depth
         extra = f" (keywords: {', '.join(node.keywords)})" if node.keywords else ""
-        facet = " [facet: a view of the papers; at most one category inside it]" if node.facet else ""
+        facet = " [facet: a parallel view; one category inside it]" if node.facet else ""
         about = node.description.strip() or (NO_DESCRIPTION if node.id in shown else "")
         lines.append(f"{pad}- {node.id}: {node.name}{' — ' + about if about else ''}{extra}{facet}")
         if node.id in shown:
@@ -81,13 +81,19 @@ def _scope(taxonomy: Taxonomy) -> str:
 
 def render_system(template: str, taxonomy: Taxonomy, shown: dict[str, list[Example]] | None = None) -> str:
     """The stable prefix: instructions, the whole taxonomy, and the papers filed under each node."""
-    has_facets = any(n.facet for n in taxonomy.iter_nodes())
-    facets = (
-        " Inside each category marked [facet] give at most one label; a paper gets a label in another"
-        " facet only when that view clearly applies to it."
-        if has_facets
-        else ""
-    )
+    facets = ""
+    if any(n.facet for n in taxonomy.iter_nodes()):
+        unfiled = (
+            ", even when the examples show none there (the author has not filed every paper in every facet)"
+            if shown
+            else ""
+        )
+        facets = (
+            "\n- The categories marked [facet] are parallel views, each sorting the same papers its own way."
+            " Answer each facet separately: when a facet's categories fit the paper, give its one best"
+            f' category there{unfiled}; never two inside one facet. "Exactly one label" above counts each'
+            " facet separately."
+        )
     values = {
         "name": taxonomy.name,
         "description": taxonomy.description.strip(),
@@ -99,10 +105,15 @@ def render_system(template: str, taxonomy: Taxonomy, shown: dict[str, list[Examp
 
 
 def render_user(template: str, paper: Paper, examples: list[Example], taxonomy: Taxonomy) -> str:
-    """The paper, after the few-shot examples most like it."""
+    """The paper, after the few-shot examples most like it. With facets, an example says which
+    facets the author did not file it in (not filed is not "does not apply")."""
     shots = ""
+    facets = [n for n in taxonomy.iter_nodes() if n.facet]
     for ex in examples:
-        names = ", ".join(f"{n} ({taxonomy.node(n).name})" for n in ex.labels if n in taxonomy)
+        known = [n for n in ex.labels if n in taxonomy]
+        names = ", ".join(f"{n} ({taxonomy.node(n).name})" for n in known)
+        unfiled = [f for f in facets if not any(taxonomy.facet_of(n) == f.id for n in known)]
+        names += "".join(f"; not filed in facet {f.id} ({f.name})" for f in unfiled)
         shots += (
             f"Example (labelled by the survey's author):\nTitle: {ex.paper.title or ''}\nLabels: {names}\n\n"
         )

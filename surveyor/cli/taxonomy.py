@@ -1,4 +1,4 @@
-"""The `taxonomy` sub-app: suggest, apply, diff, bootstrap, convert."""
+"""The `taxonomy` sub-app: suggest, apply, diff, check, bootstrap, convert."""
 
 from __future__ import annotations
 
@@ -93,6 +93,26 @@ def taxonomy_diff(
 
     changes = diff_workspace(open_workspace(workspace), version)
     emit({"changes": changes}, as_json, lambda: changes or ["no change"])
+
+
+@command(app, "check")
+def taxonomy_check(
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when anything is found.")] = False,
+    as_json: JsonOpt = False,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Before a run: nodes without a description or examples, and nodes whose examples overlap."""
+    from ..taxonomy_check import check_workspace
+
+    findings = check_workspace(open_workspace(workspace))
+
+    def lines() -> list[str]:
+        last = f"{len(findings)} findings" if findings else "nothing found"
+        return [*(f.message for f in findings), last]
+
+    emit({"findings": [f.as_dict() for f in findings]}, as_json, lines)
+    if strict and findings:
+        raise typer.Exit(1)
 
 
 @command(app, "bootstrap")

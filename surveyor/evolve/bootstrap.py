@@ -1,5 +1,5 @@
-"""A first taxonomy from the library's papers: k-means groups, each big one split again, named by their
-characteristic terms or, with a model, by the model reading each group's papers.
+"""A first taxonomy from the library's papers: k-means groups, each big one split again, named by a noun
+phrase their titles share (evolve/naming.py) or, with a model, by the model reading each group's papers.
 
 Input: papers and a topic (and LLM settings with a cache). Output: a taxonomy as a YAML-ready dict.
 """
@@ -14,7 +14,8 @@ from typing import Any
 from ..config import LLMConfig
 from ..models import Paper
 from ..store import Cache
-from .grouping import cluster, fresh_id, group_name, keywords, vectorize
+from .grouping import cluster, fresh_id, keywords, vectorize
+from .naming import Namer
 from .refine import BOOT_SCHEMA, BOOT_SYSTEM, LLMReport, name_messages
 
 
@@ -32,6 +33,7 @@ def bootstrap(
     each group's papers; `prompts`: the workspace's own templates). A draft for the author to edit."""
     ids = list(range(len(papers)))
     matrix, vocab = vectorize(papers)
+    namer = Namer([p.display_title for p in papers])
     k = top or int(min(8, max(3, round((len(papers) / 4) ** 0.5))))
     used: set[str] = set()
     made: list[tuple[dict[str, Any], list[int]]] = []  # every node with its papers' rows
@@ -44,9 +46,10 @@ def bootstrap(
         out = []
         for group in sorted(groups.values(), key=lambda g: (-len(g), g[0])):
             terms = keywords(matrix, group, vocab, 6)
+            name = namer.name([papers[r].display_title for r in group], terms)
             node: dict[str, Any] = {
-                "id": fresh_id(" ".join(terms[:2]), used, "group"),
-                "name": group_name(terms),
+                "id": fresh_id(name, used, "group"),
+                "name": name,
                 "description": f"{len(group)} papers on {', '.join(terms[:4])}.",
                 "keywords": terms[:5],
             }

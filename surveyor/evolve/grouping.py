@@ -67,12 +67,6 @@ def keywords(matrix: Any, rows: Sequence[int], vocab: list[str], n: int = 8) -> 
     return out
 
 
-def group_name(terms: list[str]) -> str:
-    """A group's name from its two best terms (offline: no model names it)."""
-    words = " and ".join(terms[:2]) if terms else "Unnamed group"
-    return words[:1].upper() + words[1:]
-
-
 def fresh_id(name: str, used: set[str], fallback: str) -> str:
     """A node id from `name` (a slug of its first words) not in `used`, which it joins."""
     base = slug(name, 4) or fallback

@@ -19,7 +19,8 @@ from typing import Any
 
 from ..models import Classification, Paper
 from ..taxonomy import Taxonomy
-from .grouping import cluster, fresh_id, group_name, keywords, vectorize
+from .grouping import cluster, fresh_id, keywords, vectorize
+from .naming import Namer
 
 MAX_PROPOSALS = 5
 MIN_GROUP = 3
@@ -151,6 +152,7 @@ def suggest(
     proposals: list[Proposal] = []
     pool = candidates(papers, labels, cutoff)
     used = {n.id for n in taxonomy.iter_nodes()}
+    namer = Namer([papers[p].display_title for p in ids])
     if len(pool) >= MIN_GROUP:
         groups = _groups(matrix, [row[p] for p in pool], max_proposals)
         for rows in groups:
@@ -162,10 +164,10 @@ def suggest(
                 if labels[p].labels
             )
             parent = taxonomy.parent(piles.most_common(1)[0][0]) if piles else None
-            proposal = _add(terms, members, parent, papers, used)
+            proposal = _add(terms, members, parent, papers, used, namer)
             proposal.placed_in = dict(sorted(piles.items(), key=lambda kv: (-kv[1], kv[0])))
             proposals.append(proposal)
-    proposals += _splits(taxonomy, papers, labels, matrix, vocab, row, used)
+    proposals += _splits(taxonomy, papers, labels, matrix, vocab, row, used, namer)
     proposals += _merges(taxonomy, papers, labels)
     return proposals[:max_proposals]
 
@@ -182,13 +184,18 @@ def _groups(matrix: Any, rows: list[int], n: int) -> list[list[int]]:
 
 
 def _add(
-    terms: list[str], members: list[str], parent: str | None, papers: dict[str, Paper], used: set[str]
+    terms: list[str],
+    members: list[str],
+    parent: str | None,
+    papers: dict[str, Paper],
+    used: set[str],
+    namer: Namer,
 ) -> Proposal:
-    node_id = fresh_id(" ".join(terms[:2]), used, "new-node")
+    name = namer.name([papers[m].display_title for m in members], terms)
     return Proposal(
         op="add",
-        node=node_id,
-        name=group_name(terms),
+        node=fresh_id(name, used, "new-node"),
+        name=name,
         parent=parent,
         description=f"Papers on {', '.join(terms[:4])}.",
         keywords=terms,
@@ -215,6 +222,7 @@ def _splits(
     vocab: list[str],
     row: dict[str, int],
     used: set[str],
+    namer: Namer,
 ) -> list[Proposal]:
     """Leaves holding more than three times the median leaf's papers (and at least 30), whose papers
     form two clearly separate groups (silhouette above 0.05)."""
@@ -239,7 +247,7 @@ def _splits(
         for g in (0, 1):
             group = [r for r, a in zip(rows, assigned, strict=True) if a == g]
             ids = sorted(p for p, a in zip(pids, assigned, strict=True) if a == g)
-            children.append(_add(keywords(matrix, group, vocab), ids, leaf, papers, used))
+            children.append(_add(keywords(matrix, group, vocab), ids, leaf, papers, used, namer))
         out.append(Proposal(op="split", node=leaf, children=children, members=pids))
     return out
 
