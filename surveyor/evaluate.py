@@ -108,7 +108,15 @@ def score(
             fn[node] += 1
             for wrong in set(guesses) - truth:
                 confusions[(node, wrong)] += 1
-    return _figures(tp, fp, fn, confusions, bands, len(gold))
+    figures = _figures(tp, fp, fn, confusions, bands, len(gold))
+    given, wanted = sum(tp.values()) + sum(fp.values()), sum(tp.values()) + sum(fn.values())
+    figures.update(
+        micro_precision=round(sum(tp.values()) / given, 4) if given else 0.0,
+        micro_recall=round(sum(tp.values()) / wanted, 4) if wanted else 0.0,
+        labels_per_paper=round(given / len(gold), 3) if gold else 0.0,
+        gold_per_paper=round(wanted / len(gold), 3) if gold else 0.0,
+    )
+    return figures
 
 
 def _f1(tp: int, fp: int, fn: int) -> float:
@@ -304,8 +312,10 @@ def report_markdown(result: dict[str, Any], taxonomy: Taxonomy) -> str:
         f"# Evaluation ({result['backend']}, depth {result['depth']}, cv {result['cv'] or 'none'})",
         "",
         f"- papers: {result['n_papers']}",
-        f"- micro-F1: {result['micro_f1']:.3f}",
+        f"- micro-F1: {result['micro_f1']:.3f} (precision {result['micro_precision']:.3f}, "
+        f"recall {result['micro_recall']:.3f})",
         f"- macro-F1: {result['macro_f1']:.3f}",
+        f"- labels a paper: {result['labels_per_paper']:.2f} (the gold: {result['gold_per_paper']:.2f})",
         *_runs_lines(result.get("runs")),
         "",
         "| node | name | precision | recall | F1 | support |",

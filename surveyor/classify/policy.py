@@ -10,7 +10,8 @@ with the author (`curve`), so that confidences mean what they say and the review
 
 `fit` learns these from a sample of human-labelled papers the model classified without seeing their
 labels: an isotonic curve from raw confidence to agreement (shrunk toward the raw value while the
-sample is small), and the thresholds that give the best F1 on the sample.
+sample is small), and the thresholds that give the best F1 on the sample — each only when the
+sample holds enough labels it decides on; otherwise its default stays.
 
 Input: a verdict's labels, the taxonomy, a Policy. Output: the labels kept. Pure functions.
 """
@@ -28,6 +29,7 @@ SECONDARY_MIN = 0.7  # uncalibrated default: a second label in a view only when 
 VIEW_MIN = 0.0  # uncalibrated default: a label in another facet whenever the model gives one
 THRESHOLDS = (*(round(0.3 + 0.05 * i, 2) for i in range(14)), 1.01)  # tried by `fit`; 1.01: none
 MIN_LABELS = 20  # sample labels needed before the curve is fitted
+MIN_DECIDED = 15  # judged labels a threshold must decide on in the sample before it is fitted
 SHRINK = 10  # the curve counts as this many labels of "the model is right about its own confidence"
 
 
@@ -113,8 +115,28 @@ def _f1(policy: Policy, sample: Sequence[tuple[Sequence[Label], set[str]]], taxo
     return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
+def _decided(sample: Sequence[tuple[Sequence[Label], set[str]]], taxonomy: Taxonomy) -> tuple[int, int]:
+    """How many judged labels of the sample each threshold decides on: second labels in a view
+    (`secondary_min`), first labels in another facet (`view_min`). A label in a facet counts only
+    when the author filed the paper in that facet (otherwise nothing says whether it is right)."""
+    second = other = 0
+    for labels, gold in sample:
+        judged = {taxonomy.facet_of(g) for g in gold}
+        views: set[str | None] = set()
+        for i, lab in enumerate(dict((x.node, x) for x in labels if x.node in taxonomy).values()):
+            view = taxonomy.facet_of(lab.node)
+            if i and (view is None or view in judged):
+                if view in views:
+                    second += 1
+                else:
+                    other += 1
+            views.add(view)
+    return second, other
+
+
 def fit(sample: Sequence[tuple[Sequence[Label], set[str]]], taxonomy: Taxonomy) -> Policy:
-    """The policy for this workspace from (the model's labels, the author's labels) pairs."""
+    """The policy for this workspace from (the model's labels, the author's labels) pairs. A
+    threshold with too little in the sample to go on (MIN_DECIDED) keeps its default."""
     points = [
         (lab.confidence, float(_correct(lab.node, gold, taxonomy)))
         for labels, gold in sample
@@ -122,7 +144,9 @@ def fit(sample: Sequence[tuple[Sequence[Label], set[str]]], taxonomy: Taxonomy) 
         if lab.node in taxonomy
     ]
     curve = _curve(points) if len(points) >= MIN_LABELS else ()
-    views = (0.0, *THRESHOLDS) if any(n.facet for n in taxonomy.iter_nodes()) else (VIEW_MIN,)
-    grid = [(s, v) for s in THRESHOLDS for v in views]
+    second, other = _decided(sample, taxonomy)
+    seconds = THRESHOLDS if second >= MIN_DECIDED else (SECONDARY_MIN,)
+    views = (0.0, *THRESHOLDS) if other >= MIN_DECIDED else (VIEW_MIN,)
+    grid = [(s, v) for s in seconds for v in views]
     best = max(grid, key=lambda sv: (_f1(Policy(sv[0], sv[1], curve), sample, taxonomy), sv))
     return Policy(best[0], best[1], curve, len(sample))
