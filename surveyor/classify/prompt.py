@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..llm.codec import ReplyError
 from ..models import PAPER_TYPES, Label, Paper, PaperType, Verdict
-from ..resources import prompt_template
+from ..resources import fill, prompt_template
 from ..taxonomy import Node, Taxonomy
 from .base import Example
 from .exemplars import title_line
@@ -101,7 +101,7 @@ def render_system(template: str, taxonomy: Taxonomy, shown: dict[str, list[Examp
         "scope": _scope(taxonomy),
         "facets": facets,
     }
-    return _fill(template, values)
+    return fill(template, values)
 
 
 def render_user(template: str, paper: Paper, examples: list[Example], taxonomy: Taxonomy) -> str:
@@ -122,11 +122,7 @@ def render_user(template: str, paper: Paper, examples: list[Example], taxonomy: 
         "title": paper.title or "(no title)",
         "abstract": paper.abstract or "(no abstract)",
     }
-    return _fill(template, values)
-
-
-def _fill(template: str, values: dict[str, str]) -> str:
-    return re.sub(r"\{\{(\w+)\}\}", lambda m: values.get(m.group(1), m.group(0)), template)
+    return fill(template, values)
 
 
 def prompt_hash(system_template: str, user_template: str, taxonomy: Taxonomy) -> str:
