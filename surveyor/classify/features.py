@@ -42,13 +42,41 @@ def is_data_node(node: Node) -> bool:
     return bool(DATA_NODE.search(node.name))
 
 
+class Words:
+    """The analyser every text space uses (English stop words out); with `remember`, each text's
+    words are kept until `forget`: training fits several spaces to the same examples (one per
+    cross-validation fold), and the words of each example are then found once."""
+
+    def __init__(self, remember: bool = False) -> None:
+        self.analyse = TfidfVectorizer(stop_words="english").build_analyzer()
+        self.memory: dict[str, list[str]] | None = {} if remember else None
+
+    def __call__(self, text: str) -> list[str]:
+        if self.memory is None:
+            return self.analyse(text)  # type: ignore[no-any-return]
+        words = self.memory.get(text)
+        if words is None:
+            words = self.memory[text] = self.analyse(text)
+        return words
+
+    def forget(self) -> None:
+        """Stop remembering (classifying then does not hold the words of every paper)."""
+        self.memory = None
+
+
 class TextSpace:
     """TF-IDF over node texts plus example texts; node profiles are their subtree texts."""
 
-    def __init__(self, taxonomy: Taxonomy, examples: Sequence[Paper] = (), min_corpus: int = 8) -> None:
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        examples: Sequence[Paper] = (),
+        min_corpus: int = 8,
+        words: Words | None = None,
+    ) -> None:
         self.ids = [n.id for n in taxonomy.iter_nodes()]
         texts = [subtree_text(taxonomy.node(i)) for i in self.ids]
-        self.vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english", dtype=np.float32)
+        self.vectorizer = TfidfVectorizer(sublinear_tf=True, analyzer=words or Words(), dtype=np.float32)
         # With enough labelled papers, word weights come from real abstracts (measured: +0.005 to
         # +0.02 F1 on the dev set); without, from the taxonomy's own text.
         corpus = [paper_text(p) for p in examples]

@@ -29,7 +29,6 @@ from typing import Any
 
 import numpy as np
 from sklearn.isotonic import IsotonicRegression
-from sklearn.model_selection import KFold
 
 from ..extract.benchmarks import Gazetteer, relations, shipped_entries
 from ..extract.papers import paper_type, title_name
@@ -37,8 +36,8 @@ from ..models import Label, Paper, Verdict
 from ..taxonomy import Node, Taxonomy
 from ..text import sentences
 from .base import Classifier, Context, Example, register
-from .features import TextSpace, is_data_node, node_text, paper_text
-from .supervised import MIN_EXAMPLES, Supervised
+from .features import TextSpace, Words, is_data_node, node_text, paper_text
+from .supervised import MIN_EXAMPLES, Supervised, Targets, split, targets, thresholds
 
 MODEL = "offline-v2"
 NEAR_BEST = 0.85  # a further branch or child is taken when it scores this share of the best
@@ -46,7 +45,6 @@ ZERO_SHOT_WEIGHT = 0.5  # weight of the zero-shot similarity beside a child mode
 MIN_SIMILARITY = 0.01  # a paper sharing less with every node fits nowhere
 CHUNK = 512
 CALIBRATION_MIN = 30  # labelled papers needed before confidences are calibrated on them
-CALIBRATION_FOLDS = 3
 
 
 class OfflineClassifier:
@@ -59,14 +57,8 @@ class OfflineClassifier:
     def __init__(self, taxonomy: Taxonomy, examples: Sequence[Example] = (), calibrate: bool = True) -> None:
         self.taxonomy = taxonomy
         usable = [e for e in examples if e.labels and e.paper.has_text]
-        self.space = TextSpace(taxonomy, [e.paper for e in usable], MIN_EXAMPLES)
-        self.supervised: Supervised | None = None
-        self.calibrator: IsotonicRegression | None = None
-        if len(usable) >= MIN_EXAMPLES:
-            vectors = self.space.vectors([paper_text(e.paper) for e in usable])
-            self.supervised = Supervised(taxonomy, usable, vectors)
-            if calibrate and len(usable) >= CALIBRATION_MIN:
-                self.calibrator = self._calibration(usable)
+        words = Words(remember=True)  # the examples' words are found once for every space fitted here
+        self.space = TextSpace(taxonomy, [e.paper for e in usable], MIN_EXAMPLES, words)
         self.gazetteer = Gazetteer(shipped_entries())
         scope = taxonomy.scope
         self.scope_re = _scope_regex(scope.keywords) if scope and scope.keywords else None
@@ -76,32 +68,60 @@ class OfflineClassifier:
         self.descendants = [
             (index[n.id], [index[d] for d in _descendants(n)]) for n in taxonomy.iter_nodes() if n.children
         ]
+        self.supervised: Supervised | None = None
+        self.calibrator: IsotonicRegression | None = None
+        if len(usable) >= MIN_EXAMPLES:
+            vectors = self.space.vectors([paper_text(e.paper) for e in usable])
+            goals = targets(taxonomy, usable)
+            cuts = thresholds(vectors, goals)
+            self.supervised = Supervised(taxonomy, vectors, goals, cuts)
+            if calibrate and len(usable) >= CALIBRATION_MIN:
+                self.calibrator = self._calibration(usable, goals, cuts, words)
+        words.forget()
 
-    def _calibration(self, examples: list[Example]) -> IsotonicRegression | None:
+    def _calibration(
+        self, examples: list[Example], goals: Targets, cuts: dict[str, float], words: Words
+    ) -> IsotonicRegression | None:
         """Map raw confidences to the share of labels that were right, from cross-validated
-        predictions on the examples (a label in a facet the example is not in is not counted)."""
+        predictions on the examples: per fold, a text space and models trained on the other folds
+        (the thresholds are the full models'); a label in a facet the example is not in is not
+        counted."""
         raw: list[float] = []
         right: list[bool] = []
-        folds = KFold(CALIBRATION_FOLDS, shuffle=True, random_state=0)
-        for train, test in folds.split(examples):
-            sub = OfflineClassifier(self.taxonomy, [examples[i] for i in train], calibrate=False)
-            held_out = {examples[i].paper.id: examples[i] for i in test}
-            for pid, verdict in sub.classify([e.paper for e in held_out.values()]):
-                truth = set(held_out[pid].labels)
-                facets = {self.taxonomy.facet_of(t) for t in truth}
-                for label in verdict.labels:
-                    facet = self.taxonomy.facet_of(label.node)
-                    if facet is None or facet in facets:
-                        raw.append(label.confidence)
-                        right.append(label.node in truth)
+        texts = [paper_text(e.paper) for e in examples]
+        facet_of = {n.id: self.taxonomy.facet_of(n.id) for n in self.taxonomy.iter_nodes()}
+        for train, test in split(goals):
+            space = TextSpace(self.taxonomy, [examples[i].paper for i in train], MIN_EXAMPLES, words)
+            model = Supervised(
+                self.taxonomy, space.vectors([texts[i] for i in train]), goals.subset(train), cuts
+            )
+            X = space.vectors([texts[i] for i in test])
+            sims = self._similarities(X, space)
+            top, local = model.top_scores(X), model.all_child_scores(X)
+            for row, i in enumerate(test):
+                example = examples[i]
+                if self._scope_reason(example.paper) or float(sims[row].max(initial=0.0)) < MIN_SIMILARITY:
+                    continue  # out of scope: no labels
+                truth = set(example.labels)
+                facets = {facet_of[t] for t in truth}
+                placed = self._placements(
+                    sims[row],
+                    {nid: (float(p[row]), cut) for nid, (p, cut) in top.items()},
+                    {k: {c: float(p[row]) for c, p in v.items()} for k, v in local.items()},
+                    None,
+                )
+                for node, confidence in placed.items():
+                    if facet_of[node] is None or facet_of[node] in facets:
+                        raw.append(confidence)
+                        right.append(node in truth)
         if len(set(right)) < 2:
             return None
         return IsotonicRegression(y_min=0.01, y_max=0.99, out_of_bounds="clip").fit(raw, right)
 
-    def _similarities(self, X: Any) -> np.ndarray:
+    def _similarities(self, X: Any, space: TextSpace | None = None) -> np.ndarray:
         """Similarity to each node; a branch scores at least as high as its best-matching descendant,
         so one strong leaf lifts a branch whose pooled text is diluted by unrelated siblings."""
-        sims = self.space.similarities(X)
+        sims = (space or self.space).similarities(X)
         for j, below in self.descendants:
             sims[:, j] = np.maximum(sims[:, j], sims[:, below].max(axis=1))
         return sims
@@ -161,11 +181,7 @@ class OfflineClassifier:
             reason = "shares no words with any node of the taxonomy"
         if reason:
             return Verdict(out_of_scope=True, reason=reason, **common)
-        sim = {nid: float(sims[j]) for nid, j in self.space.index.items()}
-        placed: dict[str, float] = {}
-        for branch, confidence in self._branches(sim, top, kind):
-            for leaf, conf in self._descend(branch, confidence, sim, local):
-                placed[leaf] = max(conf, placed.get(leaf, 0.0))
+        placed = self._placements(sims, top, local, kind)
         if self.calibrator is not None and placed:
             calibrated = self.calibrator.predict(list(placed.values()))
             placed = {n: float(c) for n, c in zip(placed, calibrated, strict=True)}
@@ -175,8 +191,24 @@ class OfflineClassifier:
         ]
         return Verdict(labels=labels, **common)
 
+    def _placements(
+        self,
+        sims: np.ndarray,
+        top: dict[str, tuple[float, float]],
+        local: dict[str, dict[str, float]],
+        kind: str | None,
+    ) -> dict[str, float]:
+        """Each node the paper is placed in, with its raw confidence (the product of the choices
+        on the path down); `kind`, the paper's type, is needed only without top-level models."""
+        sim = {nid: float(sims[j]) for nid, j in self.space.index.items()}
+        placed: dict[str, float] = {}
+        for branch, confidence in self._branches(sim, top, kind):
+            for leaf, conf in self._descend(branch, confidence, sim, local):
+                placed[leaf] = max(conf, placed.get(leaf, 0.0))
+        return placed
+
     def _branches(
-        self, sim: dict[str, float], top: dict[str, tuple[float, float]], kind: str
+        self, sim: dict[str, float], top: dict[str, tuple[float, float]], kind: str | None
     ) -> list[tuple[str, float]]:
         tops = self.taxonomy.nodes
         if top:
