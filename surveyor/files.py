@@ -73,14 +73,32 @@ def write_jsonl(path: Path, records: Iterable[M], key: Callable[[M], object]) ->
     return atomic_write_text(path, jsonl_text(records, key))
 
 
-def read_jsonl(path: Path, model: type[M]) -> list[M]:
+# A command reads the papers and labels several times (an update reads the papers ten times),
+# unchanged or with a few lines changed: with `shared`, the records of the last read of a file are
+# remembered by their line, and a line read before is not parsed again. Files over MEMO_LINES
+# lines are not remembered, to bound the memory.
+MEMO_LINES = 100_000
+_memo: dict[tuple[str, type[BaseModel]], dict[bytes, BaseModel]] = {}
+
+
+def read_jsonl(path: Path, model: type[M], shared: bool = False) -> list[M]:
     """Read a JSONL file of `model` records; a bad line (not UTF-8, not JSON, not a record) is an
-    error naming the file and line."""
+    error naming the file and line. With `shared`, a record whose line is unchanged since the last
+    read is the same object as then: never change one in place (`model_copy(update=...)` makes a
+    changed copy)."""
+    key = (str(path.absolute()), model)
+    before = _memo.pop(key, {}) if shared else {}
     if not path.is_file():
         return []
     records: list[M] = []
+    seen: dict[bytes, BaseModel] = {}
     for number, raw in enumerate(path.read_bytes().splitlines(), 1):
         if not raw.strip():
+            continue
+        known = before.get(raw)
+        if known is not None:
+            records.append(known)  # type: ignore[arg-type]
+            seen[raw] = known
             continue
         try:
             records.append(model.model_validate_json(raw.decode("utf-8")))
@@ -97,6 +115,9 @@ def read_jsonl(path: Path, model: type[M]) -> list[M]:
                 f"{where(path, number)}: bad {model.__name__} record: {loc}: {err['msg']}",
                 "fix or remove that line (the file is plain text; git shows what changed)",
             ) from exc
+        seen[raw] = records[-1]
+    if shared and len(seen) <= MEMO_LINES:
+        _memo[key] = seen
     return records
 
 

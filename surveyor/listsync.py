@@ -119,10 +119,23 @@ class Matcher:
         return None
 
 
+_FILLED = ("title", "arxiv_id", "arxiv_version", "doi", "venue", "year", "acronym")
+
+
 def absorb(old: Paper, new: Paper, sources: bool = True) -> Paper:
     """`old` with what `new` adds: missing fields filled, every new link kept (none overwritten)."""
+    urls = set(old.links.values())
+    if (
+        all(getattr(old, name) or not getattr(new, name) for name in _FILLED)
+        and (old.authors or not new.authors)
+        and all(url in urls for url in new.links.values())
+    ):  # what an entry read again brings: at most where it now sits (no validation needed)
+        if not sources or set(new.sources) <= set(old.sources):
+            return old
+        merged = sorted(set(old.sources) | set(new.sources), key=lambda s: s.sort_key())
+        return old.model_copy(update={"sources": merged})
     data = old.model_dump()
-    for name in ("title", "arxiv_id", "arxiv_version", "doi", "venue", "year", "acronym"):
+    for name in _FILLED:
         data[name] = getattr(old, name) or getattr(new, name)
     data["authors"] = old.authors or new.authors
     links = dict(old.links)

@@ -209,8 +209,8 @@ class Workspace:
 
     # papers -----------------------------------------------------------------
     def load_papers(self) -> dict[str, Paper]:
-        """All papers by id."""
-        return {p.id: p for p in read_jsonl(self.papers_path, Paper)}
+        """All papers by id (shared with other reads: change a paper with `model_copy(update=...)`)."""
+        return {p.id: p for p in read_jsonl(self.papers_path, Paper, shared=True)}
 
     def save_papers(self, papers: Iterable[Paper]) -> bool:
         """Write the papers file; return whether it changed."""
@@ -218,8 +218,9 @@ class Workspace:
 
     # labels -----------------------------------------------------------------
     def load_labels(self) -> dict[str, Classification]:
-        """Machine classification records by paper id, including any not yet checkpointed."""
-        records = {c.paper: c for c in read_jsonl(self.labels_path, Classification)}
+        """Machine classification records by paper id, including any not yet checkpointed (shared
+        with other reads, like the papers)."""
+        records = {c.paper: c for c in read_jsonl(self.labels_path, Classification, shared=True)}
         for c in self.labels_journal.replay(Classification):
             records[c.paper] = c
         return records
