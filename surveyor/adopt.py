@@ -21,7 +21,7 @@ import yaml
 from .config import CONFIG_NAME, Config, config_text
 from .errors import InputError, SurveyorError
 from .files import atomic_write_text
-from .listsync import human, match, read_list
+from .listsync import clashes, human, match, read_list
 from .sources.awesome_md import Section, read
 from .sources.base import Skip
 from .store import Workspace
@@ -164,7 +164,7 @@ def adopt(readme: Path, directory: Path | None = None, in_place: bool = False) -
         in_several_sections=sum(1 for d in decisions if len(d.labels) > 1),
         style={"row": "table", "paragraph": "paragraphs"}.get(max(kinds, key=kinds.__getitem__), "bullets"),
         skipped=list(doc.skipped),
-        clashes=listing.clashes,
+        clashes=clashes(listing),
         in_place=in_place,
     )
 

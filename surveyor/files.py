@@ -77,7 +77,7 @@ def write_jsonl(path: Path, records: Iterable[M], key: Callable[[M], object]) ->
 # unchanged or with a few lines changed: with `shared`, the records of the last read of a file are
 # remembered by their line, and a line read before is not parsed again. Files over MEMO_LINES
 # lines are not remembered, to bound the memory.
-MEMO_LINES = 100_000
+MEMO_LINES = 20_000
 _memo: dict[tuple[str, type[BaseModel]], dict[bytes, BaseModel]] = {}
 
 

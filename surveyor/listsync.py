@@ -8,7 +8,7 @@ to another section moves its paper, an entry deleted by hand is a human removal 
 that no update undoes. Where each paper sits is recorded in its sources (file, line, section).
 
 Input: the list's text and the workspace's papers and decisions. Output: `Listing` (the parsed
-list, the paper id of each entry, the clashes found) and the updated papers and decisions.
+list, the paper id of each entry), the clashes found in it, and the updated papers and decisions.
 """
 
 from __future__ import annotations
@@ -170,7 +170,6 @@ def match(doc: Doc, papers: dict[str, Paper]) -> Listing:
         else:
             listing.papers[pid] = absorb(listing.papers[pid], entry.paper)
         listing.ids[n] = pid
-    listing.clashes = clashes(listing)
     return listing
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -228,7 +228,12 @@ def load_entries(path: Path, source: str) -> list[Entry]:
 
 def shipped_entries() -> list[Entry]:
     """The entries of the shipped benchmarks.yaml."""
-    return load_entries(SHIPPED, "shipped")
+    return list(_shipped())
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> tuple[Entry, ...]:
+    return tuple(load_entries(SHIPPED, "shipped"))  # read once a process (the classifier and the graph)
 
 
 EVALUATING_TYPES = frozenset({"method", "analysis", "other"})

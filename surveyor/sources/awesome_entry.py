@@ -335,10 +335,16 @@ def columns(header: list[str]) -> dict[str, int]:
     return found
 
 
+@lru_cache(maxsize=256)
+def _columns(header: tuple[str, ...]) -> dict[str, int]:
+    """`columns`, worked out once for the rows of a table (they share its header); read-only."""
+    return columns(list(header))
+
+
 def read_row(cells: list[str], header: list[str]) -> Facts:
     """The facts of a table row: the title from the title column (else the first cell that names
     a paper), the links from every cell, venue, date, name and authors from their columns."""
-    roles = columns(header)
+    roles = _columns(tuple(header))
     parsed = [units(c) for c in cells]
     order = [i for i in (roles.get("title"), roles.get("name"), 0) if i is not None and i < len(cells)]
     order += [i for i in range(len(cells)) if i not in order]

@@ -10,18 +10,16 @@ from dataclasses import dataclass, field
 
 from ..models import Paper
 from .awesome_md import Doc, Entry
-from .base import Skip
 
 
 @dataclass
 class Listing:
-    """The parsed list, the paper id of each entry (by its index in `doc.items`), the clashes."""
+    """The parsed list and the paper id of each entry (by its index in `doc.items`)."""
 
     doc: Doc
     ids: dict[int, str] = field(default_factory=dict)
     papers: dict[str, Paper] = field(default_factory=dict)
     added: list[str] = field(default_factory=list)  # ids of papers first seen in this list
-    clashes: list[Skip] = field(default_factory=list)
 
     def entries_of(self) -> dict[str, list[Entry]]:
         """Each paper's entries, in list order."""
