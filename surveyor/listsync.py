@@ -32,7 +32,7 @@ from .store import Workspace
 from .taxonomy import Taxonomy
 from .text import normalize_title
 
-_norm = lru_cache(maxsize=65536)(normalize_title)
+_norm = normalize_title  # remembered (lru_cache)
 _PAGE_LABELS = frozenset(
     {"project page", "project", "page", "website", "homepage", "link", "here", "webpage"}
 )

@@ -11,6 +11,7 @@ import hashlib
 import re
 import unicodedata
 from datetime import date
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 ARXIV_NEW = r"\d{4}\.\d{4,5}"
@@ -28,15 +29,22 @@ def parse_arxiv_id(text: str) -> tuple[str, int | None] | None:
     return m.group(1), int(m.group(2)) if m.group(2) else None
 
 
+_ALNUM = re.compile(r"[a-z0-9]+")
+_SPACES = re.compile(r"\s+")
+
+
 def fold(text: str) -> str:
     """Lowercase, strip accents and collapse everything but letters and digits to single spaces."""
     text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+    if not text.isascii():
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(_ALNUM.findall(text.lower()))
 
 
+@lru_cache(maxsize=65536)
 def normalize_title(title: str) -> str:
-    """The key two titles share when they name the same paper (case, punctuation, accents)."""
+    """The key two titles share when they name the same paper (case, punctuation, accents);
+    remembered, since a command compares the same titles many times (import, list sync)."""
     return fold(title)
 
 
@@ -57,7 +65,7 @@ def sentences(text: str) -> list[str]:
 
 def clean_space(text: str) -> str:
     """Collapse runs of whitespace into single spaces and strip the ends."""
-    return re.sub(r"\s+", " ", text).strip()
+    return _SPACES.sub(" ", text).strip()
 
 
 def slug(text: str, max_words: int = 6) -> str:

@@ -17,7 +17,8 @@ from conftest import ROOT, run_cli
 from surveyor.adopt import adopt
 from surveyor.models import Classification, Label, Paper
 from surveyor.pipeline import export
-from surveyor.sources.awesome_md import read
+from surveyor.sources import awesome_md
+from surveyor.sources.awesome_md import Doc, read
 from surveyor.sources.dedupe import PaperIndex, title_conflict
 from surveyor.store import Workspace
 
@@ -168,6 +169,38 @@ def test_round_trip_changes_no_byte(tmp_path: Path, name: str) -> None:
     export(ws, "awesome")
     assert (ws.root / "README.md").read_bytes() == original
     assert len(ws.load_papers()) == len({p for p in _ids(ws)})
+
+
+def _reading(doc: Doc) -> list[object]:
+    """Everything a read says about each entry, and what it skipped."""
+    entries = [
+        (e.kind, e.start, e.end, e.section.path, e.block, e.paper.model_dump() if e.paper else None)
+        for e in doc.items
+    ]
+    return [entries, [(s.line, s.reason) for s in doc.skipped], doc.read, doc.title]
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_reading_an_edited_list_again_is_reading_it_afresh(name: str) -> None:
+    """An update reads its list again after editing it, with what the first read found about each
+    entry remembered by the entry's text: it must come out exactly as a first read of the edited
+    text (every entry on its new line, a copy of an entry on its own)."""
+    text = (PATTERNS / name).read_text()
+    doc = read(text, "README.md")
+    first = next((e for e in doc.items if e.paper), None)
+    assert first is not None and first.paper is not None
+    copy = doc.text(first) if doc.text(first).endswith("\n") else doc.text(first) + "\n"
+    copy = "\n" + copy + "\n" if first.kind == "paragraph" else copy
+    edited = "".join([*doc.lines[:1], "\n", "<!-- a note -->\n", *doc.lines[1 : first.end], copy])
+    edited += "".join(doc.lines[first.end :])
+    remembered = read(edited, "README.md")
+    for cached in (read, awesome_md._item_facts, awesome_md._row_facts, awesome_md._paper):
+        cached.cache_clear()
+    afresh = read(edited, "README.md")
+    assert remembered is not afresh and _reading(remembered) == _reading(afresh)
+    sources = [(e.paper.sources[0].line, e.paper.sources[0].section) for e in remembered.items if e.paper]
+    assert sources == [(e.start + 1, " > ".join(e.section.path)) for e in remembered.items if e.paper]
+    assert sum(1 for e in remembered.items if e.paper and e.paper.title == first.paper.title) >= 2
 
 
 def _ids(ws: Workspace) -> list[str]:

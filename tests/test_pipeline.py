@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from surveyor.classify.runner import classify_workspace
 from surveyor.cli import app
+from surveyor.errors import WorkspaceError
 from surveyor.models import Classification, Label, Paper
 from surveyor.pipeline import export, status
 from surveyor.store import Workspace
@@ -222,3 +223,38 @@ def test_kill_9_past_several_checkpoints_then_resume_loses_nothing(tmp_path: Pat
     assert [r.status for r in runs] == ["interrupted", "done"]
     assert runs[0].papers >= len(finished)
     assert runs[0].papers + runs[1].papers == 4000
+
+
+def test_shared_reads_follow_every_change_to_the_files(tmp_path: Path) -> None:
+    """Papers, labels and decisions are read with unchanged lines remembered (an update reads them
+    ~24 times): a line written since, by surveyor or by hand, is read again, and a bad one is still
+    an error naming its line."""
+    ws = Workspace(write_workspace(tmp_path / "ws"))
+    ws.save_papers([Paper(id="p1", title="First paper"), Paper(id="p2", title="Second paper")])
+    before = ws.load_papers()
+    again = ws.load_papers()
+    assert again["p1"] is before["p1"] and again["p2"] is before["p2"]
+    ws.save_papers([before["p1"], before["p2"].model_copy(update={"title": "Second paper, revised"})])
+    after = ws.load_papers()
+    assert after["p1"] is before["p1"] and after["p2"].title == "Second paper, revised"
+    lines = ws.papers_path.read_text().splitlines()
+    ws.papers_path.write_text(
+        lines[0].replace("First paper", "First paper, by hand") + "\n" + lines[1] + "\n"
+    )
+    assert ws.load_papers()["p1"].title == "First paper, by hand"
+    ws.papers_path.write_text(ws.papers_path.read_text() + '{"id": "p3", "title": 12}\n')
+    with pytest.raises(WorkspaceError, match=r"papers\.jsonl:3"):
+        ws.load_papers()
+    decision = Classification(
+        paper="p1",
+        labels=[Label(node="app-anomaly", confidence=1.0)],
+        backend="human",
+        model="me",
+        taxonomy_hash="-",
+        run_id="r",
+        time="t",
+    )
+    ws.save_decisions([decision])
+    assert ws.load_decisions()["p1"].labels[0].node == "app-anomaly"
+    ws.decisions_path.write_text('{"paper": "p1", "out_of_scope": true}\n')  # as a person writes it
+    assert ws.load_decisions()["p1"].out_of_scope and ws.load_decisions()["p1"].model == "hand-edited"

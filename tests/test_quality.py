@@ -269,3 +269,31 @@ def test_dev_set_accuracy_does_not_regress(tmp_path: Path) -> None:
     assert zero["micro_f1"] >= 0.30 and zero["macro_f1"] >= 0.22
     cv = evaluate(DEV / "dev_llms4video.jsonl", tax, depth=2, cv=5)
     assert cv["micro_f1"] >= 0.57
+
+
+@pytest.mark.skipif(
+    not (DEV / "dev_llms4video.jsonl").is_file(), reason="dev set not beside the repo (../shared/data)"
+)
+def test_dev_set_confidences_stay_calibrated(tmp_path: Path) -> None:
+    """Guards the calibration figures in benchmarks/README.md (`benchmarks/calibration_dev.py`,
+    leaf: Brier 0.253, ECE 0.067): a confidence says how often such a label is right."""
+    from surveyor.evaluate import load_gold, predict
+    from surveyor.taxonomy import load_taxonomy
+
+    tax = tmp_path / "dev.yaml"
+    tax.write_text(convert(DEV / "dev_llms4video_taxonomy.yaml", ["1", "2"]))
+    taxonomy = load_taxonomy(tax)
+    gold = load_gold(DEV / "dev_llms4video.jsonl", taxonomy)
+    predicted = predict(gold, tax, "offline", 5)
+    pairs = []
+    for g in gold:
+        facets = {taxonomy.facet_of(x) for x in g.labels}
+        for label in predicted[g.paper.id]:
+            if taxonomy.facet_of(label.node) in facets | {None}:
+                pairs.append((label.confidence, label.node in g.labels))
+    bins: dict[int, list[tuple[float, bool]]] = {}
+    for conf, right in pairs:
+        bins.setdefault(min(9, int(conf * 10)), []).append((conf, right))
+    ece = sum(abs(sum(c for c, _ in b) - sum(r for _, r in b)) for b in bins.values()) / len(pairs)
+    brier = sum((c - r) ** 2 for c, r in pairs) / len(pairs)
+    assert len(pairs) >= 150 and ece <= 0.09 and brier <= 0.26

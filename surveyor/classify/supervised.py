@@ -3,9 +3,9 @@
 Input: example papers with node labels, their TF-IDF vectors. Output, for a new paper's vector:
 the probability of each top-level node (one-vs-rest, each with a decision threshold) and, for each
 internal node, a distribution over its children (one multinomial model per parent node, trained on
-the examples beneath it). `held_out` gives every example's predictions from models trained on the
-other folds, in one cross-validation pass: the thresholds are tuned on them (and the offline
-classifier calibrates its confidences on them), so the training cost is folds + 1 fits per model.
+the examples beneath it). `thresholds` tunes each top-level node's cut-off by stratified
+cross-validation on that node; `split` gives the folds the offline classifier calibrates on.
+Fitting runs with one BLAS thread.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from .base import Example
 C = 1.0  # inverse regularisation: chosen by 5-fold CV on the dev set among 0.3, 1, 3, 10
 MIN_EXAMPLES = 8  # fewer labelled papers than this: zero-shot only
 THRESHOLDS = np.arange(0.1, 0.9, 0.05)
-FOLDS = 3  # cross-validation folds for the held-out predictions
+FOLDS = 3  # cross-validation folds (thresholds, calibration)
 DEFAULT_CUT = 0.5  # a top-level threshold with nothing to tune it on
 
 
@@ -35,12 +35,8 @@ def _model() -> LogisticRegression:
     return LogisticRegression(C=C, class_weight="balanced", max_iter=2000)
 
 
-def child_on_path(taxonomy: Taxonomy, label: str, parent: str | None) -> str | None:
-    """The child of `parent` on the path from the root to `label` (None if not beneath it)."""
-    return _child(taxonomy.ancestors(label), parent)
-
-
 def _child(path: list[str], parent: str | None) -> str | None:
+    """The child of `parent` on `path` (a root-to-label path; None if not beneath it)."""
     if parent is None:
         return path[0]
     if parent in path and path.index(parent) + 1 < len(path):
