@@ -1,7 +1,8 @@
 """Plain-text files of record: atomic writes, sorted JSONL (one canonical record a line), the
-append-only journal a run writes between checkpoints, and `Log`, the declaration of one JSONL file
-(its name under `data/`, its record model, its sort key) that `Workspace.load` and `save` read and
-write.
+append-only journal a run writes between checkpoints, `LineMemo` (what each line of a file gave in
+its last read, so that a read parses only the lines changed since), and `Log`, the declaration of
+one JSONL file (its name under `data/`, its record model, its sort key) that `Workspace.load` and
+`save` read and write.
 
 Input: paths and pydantic records. Output: bytes on disk, written via temp file + rename.
 """
@@ -13,7 +14,7 @@ import glob
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Generic, TypeVar
@@ -23,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 from .errors import WorkspaceError, where
 
 M = TypeVar("M", bound=BaseModel)
+V = TypeVar("V")
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
@@ -73,12 +75,46 @@ def write_jsonl(path: Path, records: Iterable[M], key: Callable[[M], object]) ->
     return atomic_write_text(path, jsonl_text(records, key))
 
 
-# A command reads the papers and labels several times (an update reads the papers ten times),
-# unchanged or with a few lines changed: with `shared`, the records of the last read of a file are
-# remembered by their line, and a line read before is not parsed again. Files over MEMO_LINES
-# lines are not remembered, to bound the memory.
-MEMO_LINES = 20_000
-_memo: dict[tuple[str, type[BaseModel]], dict[bytes, BaseModel]] = {}
+class LineMemo(Generic[V]):
+    """What each line of the last read of up to `files` files gave, keyed by the line's bytes.
+
+    A command reads a file of records many times (an update of a 5,000-entry list reads the papers
+    ten times and the decisions twelve), unchanged or with a few lines changed: a line read before
+    is not parsed again, and a line changed since (by surveyor or by hand) is new bytes, so it is
+    parsed. What a line gives must depend only on its bytes and the file's key (put anything else it
+    depends on, such as the taxonomy's hash, in the key). The results are shared between reads:
+    never change one in place. A file of more than `lines` lines is not remembered."""
+
+    def __init__(self, files: int = 8, lines: int = 20_000) -> None:
+        self.files = files
+        self.lines = lines
+        self._by_file: dict[Hashable, dict[bytes, V]] = {}
+
+    def take(self, key: Hashable) -> dict[bytes, V]:
+        """What the last read of `key` gave, line by line; forgotten until `keep` is called again
+        (a read that fails half-way leaves nothing behind)."""
+        return self._by_file.pop(key, {})
+
+    def keep(self, key: Hashable, seen: dict[bytes, V]) -> None:
+        """Remember what this read of `key` gave (only its lines: what the file no longer has goes)."""
+        if len(seen) > self.lines:
+            return
+        self._by_file[key] = seen
+        while len(self._by_file) > self.files:
+            del self._by_file[next(iter(self._by_file))]  # the file read longest ago
+
+    def entries(self) -> Iterator[tuple[Hashable, bytes, V]]:
+        """Every remembered (file key, line, result): for checks that nothing changed a result."""
+        for key, seen in self._by_file.items():
+            for raw, value in seen.items():
+                yield key, raw, value
+
+    def clear(self) -> None:
+        """Forget every file."""
+        self._by_file.clear()
+
+
+_memo: LineMemo[BaseModel] = LineMemo()  # the records of shared reads
 
 
 def read_jsonl(path: Path, model: type[M], shared: bool = False) -> list[M]:
@@ -87,7 +123,7 @@ def read_jsonl(path: Path, model: type[M], shared: bool = False) -> list[M]:
     read is the same object as then: never change one in place (`model_copy(update=...)` makes a
     changed copy)."""
     key = (str(path.absolute()), model)
-    before = _memo.pop(key, {}) if shared else {}
+    before = _memo.take(key) if shared else {}
     if not path.is_file():
         return []
     records: list[M] = []
@@ -116,8 +152,8 @@ def read_jsonl(path: Path, model: type[M], shared: bool = False) -> list[M]:
                 "fix or remove that line (the file is plain text; git shows what changed)",
             ) from exc
         seen[raw] = records[-1]
-    if shared and len(seen) <= MEMO_LINES:
-        _memo[key] = seen
+    if shared:
+        _memo.keep(key, seen)
     return records
 
 

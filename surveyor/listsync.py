@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import clock
+from .decisions import other_ids, paper_of
 from .errors import SurveyorError
 from .files import atomic_write_bytes
 from .models import Classification, Label, Paper, Source
@@ -257,8 +258,10 @@ def human(
 
 
 def sync(ws: Workspace, text: str | None = None, decide: bool = True) -> SyncReport:
-    """Read the list back and record what a person changed by hand (see the module docstring);
-    with `decide=False` only where each paper now sits is recorded."""
+    """Read the list back and record what a person changed by hand as decisions, editing only the
+    lines of those papers (see the module docstring). With `decide=False` (the list as surveyor has
+    just written it: nothing in it is a person's doing) no decision is read or written, only where
+    each paper now sits."""
     path = list_file(ws)
     assert path is not None
     rel = ws.rel(path)
@@ -267,9 +270,11 @@ def sync(ws: Workspace, text: str | None = None, decide: bool = True) -> SyncRep
     listing = match(doc, before)
     report = SyncReport(listing)
     nodes = section_nodes(doc, ws.taxonomy)
-    decisions = ws.load_decisions()
-    digest = ws.taxonomy.hash
     papers = listing.papers
+    written = ws.load_decisions() if decide else {}  # by the id on each line (maybe a former one)
+    alias_of = other_ids(papers)
+    decisions = {paper_of(k, papers, alias_of) or k: rec for k, rec in written.items()}
+    digest = ws.taxonomy.hash
     entries = listing.entries_of()
     for pid, paper in list(papers.items()):
         known = before[pid].sources if pid in before else []  # a paper new to the library: in no list yet
@@ -301,10 +306,26 @@ def sync(ws: Workspace, text: str | None = None, decide: bool = True) -> SyncRep
                 update={"sources": sorted({*others, *fresh}, key=lambda s: s.sort_key())}
             )
     ws.save_papers(papers.values())
-    if decide:
-        ws.save_decisions(decisions.values())
+    changed: dict[str, Classification | None] = {
+        pid: decisions[pid] for pid in report.placed + report.moved + report.removed
+    }
+    if changed:
+        ws.edit_decisions(_with_former_lines(changed, written, papers, alias_of))
     report.unknown_sections = sorted(set(report.unknown_sections))
     return report
+
+
+def _with_former_lines(
+    changes: dict[str, Classification | None],
+    written: dict[str, Classification],
+    papers: dict[str, Paper],
+    alias_of: dict[str, str],
+) -> dict[str, Classification | None]:
+    """`changes` (by paper id), and the removal of any line that names one of those papers by another
+    id (a former or versioned one): the new decision replaces it rather than sitting beside it. Only
+    these lines change; every other decision stays as written."""
+    former = [k for k in written if k not in changes and paper_of(k, papers, alias_of) in changes]
+    return {**changes, **dict.fromkeys(former)}
 
 
 def export_list(ws: Workspace, target: Path) -> list[tuple[Path, bool]]:

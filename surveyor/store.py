@@ -260,8 +260,9 @@ class Workspace:
 
     def edit_decisions(self, changes: dict[str, Classification | None]) -> bool:
         """Change only these papers' decisions (None: remove); every other line stays byte for byte."""
+        taxonomy = self.taxonomy
         for rec in changes.values():
-            problem = None if rec is None else decisions.problem(rec, self.taxonomy)
+            problem = None if rec is None else decisions.problem(rec, taxonomy)
             if problem:
                 raise WorkspaceError(f"not saved: {problem}")
         with self.lock("decide"):

@@ -13,13 +13,16 @@ import shutil
 import subprocess
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import ROOT, run_cli
 from fake_arxiv import Entry, FakeArxiv
 
+from surveyor import decisions, files
 from surveyor.action import workflow_text
 from surveyor.adopt import adopt
+from surveyor.listsync import sync
 from surveyor.pipeline import export
 from surveyor.sources.awesome_md import read
 from surveyor.store import Workspace
@@ -297,3 +300,86 @@ def test_hand_edits_to_the_list_are_kept_and_never_undone(tmp_path: Path) -> Non
         assert decisions["2611.00001"].out_of_scope and "by hand" in (decisions["2611.00001"].reason or "")
         update(Workspace(ws.root))  # and the next run does not bring the deleted paper back
         assert readme.read_text() == edited
+
+
+def _edited_by_hand(text: str) -> str:
+    """The list with DoraemonGPT moved from Planning to Reflection, Critic Loops deleted and a paper
+    added under Reflection, as a maintainer does it."""
+    dora = next(line for line in text.splitlines(True) if "DoraemonGPT" in line)
+    critic = next(line for line in text.splitlines(True) if "Critic Loops" in line)
+    hand_added = "3. [Hand-Added Loops for Video Agents](https://arxiv.org/abs/2407.12345) - CVPR 2025.\n"
+    return text.replace(dora, "").replace(critic, hand_added + dora.replace("- ", "4. ", 1))
+
+
+@pytest.mark.parametrize("decide", [True, False])
+def test_reading_the_list_back_writes_only_the_decisions_a_person_changed(
+    tmp_path: Path, decide: bool
+) -> None:
+    """`sync` records a hand move, deletion and addition as decisions by editing only those papers'
+    lines (a reviewer's short form elsewhere stays byte for byte; one that named the moved paper by a
+    versioned id is replaced, not left beside the new one); with `decide=False` (after surveyor wrote
+    the list itself) it writes no decision at all, only where each paper now sits."""
+    ws = _adopted_with_arxiv(tmp_path, "http://127.0.0.1:9")
+    path = ws.root / "data" / "decisions.jsonl"
+    short = b'{"paper": "2406.08085", "labels": [{"node": "streaming-memory"}]}\n'
+    versioned = b'{"paper": "2401.08392v1", "labels": [{"node": "planning"}]}\n'
+    hand = {b'"paper":"2406.08085"': short, b'"paper":"2401.08392"': versioned}
+    lines = [next((h for k, h in hand.items() if k in ln), ln) for ln in path.read_bytes().splitlines(True)]
+    path.write_bytes(b"".join(lines))
+    readme = ws.root / "README.md"
+    readme.write_text(_edited_by_hand(readme.read_text()))
+    report = sync(Workspace(ws.root), decide=decide)
+    after = path.read_bytes().splitlines(True)
+    papers = Workspace(ws.root).load_papers()
+    sections = {s.section for s in papers["2401.08392"].sources if s.file == "README.md"}
+    assert sections == {"Agents > Reflection"} and "2407.12345" in papers
+    assert not [s for s in papers["2406.00002"].sources if s.file == "README.md"]
+    if not decide:
+        assert after == lines and (report.placed, report.moved, report.removed) == ([], [], [])
+        return
+    assert (report.placed, report.moved, report.removed) == (["2407.12345"], ["2401.08392"], ["2406.00002"])
+    changed = (b"2401.08392", b"2406.00002", b"2407.12345")
+    assert [ln for ln in after if not any(c in ln for c in changed)] == [
+        ln for ln in lines if not any(c in ln for c in changed)
+    ]
+    assert short in after and versioned not in after and len(after) == len(lines) + 1
+    assert [ln for ln in after if b"2407.12345" in ln] == [after[after.index(short) + 1]]  # sorted place
+    decisions = Workspace(ws.root).load_decisions()
+    assert [lab.node for lab in decisions["2401.08392"].labels] == ["reflection"]
+    assert [lab.node for lab in decisions["2407.12345"].labels] == ["reflection"]
+    assert decisions["2406.00002"].out_of_scope
+
+
+def test_records_shared_between_reads_are_never_changed_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Papers, labels and decisions are shared between the reads of a command (files.LineMemo):
+    through updates that add papers and read back a hand-edited list, every record any read shared
+    stays exactly what its line says (nothing changed it in place)."""
+    shared: list[tuple[object, bytes, object]] = []
+    for memo in (files._memo, decisions._memo):
+        keep = memo.keep
+
+        def recording(key: object, seen: dict[bytes, object], keep: Any = keep) -> None:
+            shared.extend((key, raw, value) for raw, value in seen.items())
+            keep(key, seen)
+
+        monkeypatch.setattr(memo, "keep", recording)
+    with FakeArxiv(list(NEW)) as api:
+        ws = _adopted_with_arxiv(tmp_path, api.url)
+        update(ws)
+        readme = ws.root / "README.md"
+        readme.write_text(_edited_by_hand(readme.read_text()))
+        update(Workspace(ws.root))
+    taxonomy = Workspace(ws.root).taxonomy
+    kinds: dict[str, int] = defaultdict(int)
+    for key, raw, value in shared:
+        if isinstance(value, tuple):  # a decision line: (record, problem) under the taxonomy
+            assert key == ("data/decisions.jsonl", taxonomy.hash)
+            assert value == decisions._parse(raw, taxonomy), raw
+            kinds["decisions"] += 1
+        else:
+            path, model = key  # type: ignore[misc]
+            assert value == model.model_validate_json(raw), raw
+            kinds[Path(path).name] += 1
+    assert kinds["decisions"] >= 50 and kinds["papers.jsonl"] >= 50 and kinds["labels.jsonl"] >= 2

@@ -258,3 +258,29 @@ def test_shared_reads_follow_every_change_to_the_files(tmp_path: Path) -> None:
     assert ws.load_decisions()["p1"].labels[0].node == "app-anomaly"
     ws.decisions_path.write_text('{"paper": "p1", "out_of_scope": true}\n')  # as a person writes it
     assert ws.load_decisions()["p1"].out_of_scope and ws.load_decisions()["p1"].model == "hand-edited"
+
+
+def test_remembered_decisions_follow_hand_edits_and_the_taxonomy(tmp_path: Path) -> None:
+    """What each decision line says is remembered between reads, under the taxonomy's hash: a line
+    edited by hand between two reads is read again, and an edit to the taxonomy checks every line
+    against it again (a node renamed away is an error naming the line)."""
+    ws = Workspace(write_workspace(tmp_path / "ws"))
+    path = ws.decisions_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        '{"paper": "p1", "labels": [{"node": "app-sports"}]}\n{"paper": "p2", "out_of_scope": true}\n'
+    )
+    first = ws.load_decisions()
+    assert ws.load_decisions()["p1"] is first["p1"]  # remembered
+    path.write_text(path.read_text().replace("app-sports", "app-medical"))  # by hand
+    edited = ws.load_decisions()
+    assert edited["p1"].labels[0].node == "app-medical" and edited["p2"] is first["p2"]
+    tax = ws.root / "taxonomy.yaml"
+    tax.write_text(tax.read_text().replace("id: app-medical", "id: app-health"))
+    with pytest.raises(WorkspaceError, match=r"decisions\.jsonl:1: `app-medical` is not a node"):
+        ws.load_decisions()
+    path.write_text(path.read_text().replace("app-medical", "app-health"))
+    assert ws.load_decisions()["p1"].labels[0].node == "app-health"
+    tax.write_text(tax.read_text().replace("id: app-health", "id: app-medical"))
+    with pytest.raises(WorkspaceError, match=r"decisions\.jsonl:1: `app-health` is not a node"):
+        ws.load_decisions()
