@@ -45,7 +45,7 @@ def main() -> None:
         subprocess.run([*cmd, "--facet", "1", "--facet", "2"], check=True, capture_output=True)
         taxonomy = load_taxonomy(path)
         gold = load_gold(data / "dev_llms4video.jsonl", taxonomy)
-        predicted = predict(gold, path, "offline", 5)
+        predicted, _ = predict(gold, path, "offline", 5)
     print("| depth | labels | right | mean confidence | Brier | log loss | ECE |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for depth in (1, 2, None):

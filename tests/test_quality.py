@@ -284,7 +284,7 @@ def test_dev_set_confidences_stay_calibrated(tmp_path: Path) -> None:
     tax.write_text(convert(DEV / "dev_llms4video_taxonomy.yaml", ["1", "2"]))
     taxonomy = load_taxonomy(tax)
     gold = load_gold(DEV / "dev_llms4video.jsonl", taxonomy)
-    predicted = predict(gold, tax, "offline", 5)
+    predicted, _ = predict(gold, tax, "offline", 5)
     pairs = []
     for g in gold:
         facets = {taxonomy.facet_of(x) for x in g.labels}
