@@ -350,6 +350,7 @@ def test_reading_the_list_back_writes_only_the_decisions_a_person_changed(
     assert decisions["2406.00002"].out_of_scope
 
 
+@pytest.mark.slow
 def test_records_shared_between_reads_are_never_changed_in_place(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -379,7 +380,8 @@ def test_records_shared_between_reads_are_never_changed_in_place(
             assert value == decisions._parse(raw, taxonomy), raw
             kinds["decisions"] += 1
         else:
-            path, model = key  # type: ignore[misc]
+            assert isinstance(key, tuple)
+            path, model = key
             assert value == model.model_validate_json(raw), raw
             kinds[Path(path).name] += 1
     assert kinds["decisions"] >= 50 and kinds["papers.jsonl"] >= 50 and kinds["labels.jsonl"] >= 2

@@ -274,6 +274,7 @@ def test_dev_set_accuracy_does_not_regress(tmp_path: Path) -> None:
 @pytest.mark.skipif(
     not (DEV / "dev_llms4video.jsonl").is_file(), reason="dev set not beside the repo (../shared/data)"
 )
+@pytest.mark.slow
 def test_dev_set_confidences_stay_calibrated(tmp_path: Path) -> None:
     """Guards the calibration figures in benchmarks/README.md (`benchmarks/calibration_dev.py`,
     leaf: Brier 0.253, ECE 0.067): a confidence says how often such a label is right."""
