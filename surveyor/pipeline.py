@@ -177,19 +177,20 @@ def workspace_graph(ws: Workspace, lib: Library) -> nx.MultiDiGraph:
 def export_graph(ws: Workspace, lib: Library) -> Written:
     """Write output/graph/: graph.graphml, graph.json (node-link), graph.dot, and the benchmark-category
         structure as benchmarks.mmd (Mermaid) and benchmarks.svg (laid out by networkx and drawn by
-    matplotlib, or by Graphviz with `[export] graph_layout = "graphviz"`)."""
+    matplotlib, or by Graphviz with `[export] graph_layout = "graphviz"`); matplotlib draws the
+    picture again only when what it is drawn from changed (`picture.keyed_svg`)."""
     from .export.graph_formats import to_dot, to_mermaid
-    from .export.picture import picture_data, picture_dot, picture_svg
+    from .export.picture import keyed_svg, picture_data, picture_dot
     from .export.tools import graphviz_svg
 
     graph = workspace_graph(ws, lib)
     folder = ws.output_dir / "graph"
     picture = picture_data(graph)
-    svg = (
-        graphviz_svg(picture_dot(picture))
-        if ws.config.export.graph_layout == "graphviz"
-        else picture_svg(picture)
-    )
+    if ws.config.export.graph_layout == "graphviz":
+        svg = graphviz_svg(picture_dot(picture))
+    else:
+        old = folder / "benchmarks.svg"
+        svg = keyed_svg(picture, old.read_text(encoding="utf-8", errors="replace") if old.is_file() else None)
     texts = {
         "graph.graphml": graph_graphml(graph),
         "graph.json": graph_json(graph),

@@ -26,10 +26,11 @@ from test_graph_latex import built  # noqa: F401  (the built example, shared by 
 
 from surveyor.draft import check_paragraph, from_latex, initialisms, llm_messages
 from surveyor.escape import bib_title, lint_sensitive, md_text, safe_math, tex_title
+from surveyor.export import picture
 from surveyor.export.awesome import LINT_PASS
 from surveyor.export.chart import chart_csv, chart_note, chart_png, per_year
 from surveyor.export.latex import base_key, bib_entry, cite_keys
-from surveyor.export.picture import picture_data, picture_dot, picture_svg
+from surveyor.export.picture import keyed_svg, picture_data, picture_dot, picture_svg
 from surveyor.export.tools import which_pandoc
 from surveyor.graph import top_benchmarks
 from surveyor.models import Classification, Label, Paper
@@ -146,6 +147,49 @@ def test_picture_of_a_graph_without_benchmarks() -> None:
     data = picture_data(nx.MultiDiGraph())
     svg = ET.fromstring(picture_svg(data))
     assert "No paper names a benchmark" in " ".join(t.text or "" for t in svg.iter(f"{SVG}text"))
+
+
+def _no_drawing(*args: object) -> str:
+    raise AssertionError("matplotlib drew a picture whose data did not change")
+
+
+def test_picture_is_drawn_again_only_when_its_data_changes(
+    built: Workspace,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = picture_data(workspace_graph(built, load_library(built)))
+    svg = keyed_svg(data, None)
+    assert svg == picture_svg(data) + f"{picture.MARK}{picture.picture_key(data)} -->\n"
+    ET.fromstring(svg)  # a comment after the root element: still one well-formed SVG document
+    moved = picture_data(workspace_graph(built, load_library(built)))
+    first = next(iter(moved.links))
+    moved.links[first] += 1
+    assert picture.picture_key(moved) != picture.picture_key(data)
+    reordered = picture_data(workspace_graph(built, load_library(built)))
+    reordered.links = Counter(dict(reversed(list(reordered.links.items()))))  # drawn in another order
+    assert picture.picture_key(reordered) != picture.picture_key(data)
+
+    monkeypatch.setattr(picture, "picture_svg", _no_drawing)
+    assert keyed_svg(data, svg) is svg
+    monkeypatch.undo()
+    redrawn = keyed_svg(moved, svg)
+    assert redrawn != svg and redrawn == keyed_svg(moved, None)
+    assert keyed_svg(data, svg[: -len("-->\n")] + "x -->\n") == svg  # another key: drawn afresh
+
+
+def test_graph_export_keeps_an_unchanged_picture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ws = hostile_workspace(tmp_path / "ws")
+    export(ws, "graph")
+    path = ws.output_dir / "graph" / "benchmarks.svg"
+    first = path.read_bytes()
+
+    with monkeypatch.context() as patched:
+        patched.setattr(picture, "picture_svg", _no_drawing)
+        assert (path, False) in export(Workspace(ws.root), "graph")
+    assert path.read_bytes() == first
+    path.write_text(first.decode().replace(picture.MARK, picture.MARK + "0"))  # a key of other data
+    assert (path, True) in export(Workspace(ws.root), "graph")
+    assert path.read_bytes() == first  # drawn again, byte for byte as before
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz not installed (apt-get install graphviz)")

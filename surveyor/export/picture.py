@@ -6,14 +6,20 @@ Input: the graph from `graph.build_graph`. Output: `PictureData` (what is drawn:
 the number of papers evaluated on it, as `surveyor graph` counts them; each section with its papers
 among those; a link per section–benchmark pair as wide as its papers, each paper counted once, under
 the section it is listed in) and the SVG text (deterministic for one library version; labels are SVG
-text, so the picture is searchable and nothing is cut: the figure is sized to what it holds).
+text, so the picture is searchable and nothing is cut: the figure is sized to what it holds). The
+matplotlib picture ends with a comment holding `picture_key`, so that `keyed_svg` keeps an SVG whose
+data, drawing code and matplotlib version are unchanged instead of drawing it again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 from collections import Counter
 from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import networkx as nx
@@ -29,6 +35,8 @@ TOP = 15  # benchmarks drawn
 PALETTE = "#1f77b4 #ff7f0e #2ca02c #d62728 #9467bd #8c564b #e377c2 #7f7f7f #bcbd22 #17becf".split()
 # matplotlib's tab10, the chart's colours: a section has one colour in both pictures
 LAYOUTS = ("matplotlib", "graphviz")
+TITLE = "Benchmarks and the sections that use them"
+MARK = "<!-- surveyor picture key "  # the SVG's last line: MARK + picture_key + " -->"
 
 
 @dataclass
@@ -92,7 +100,7 @@ def positions(data: PictureData) -> dict[tuple[str, str], tuple[float, float]]:
     return pos
 
 
-def picture_svg(data: PictureData, title: str = "Benchmarks and the sections that use them") -> str:
+def picture_svg(data: PictureData, title: str = TITLE) -> str:
     """The picture as SVG, drawn with matplotlib over `positions`."""
     import textwrap
 
@@ -118,6 +126,25 @@ def picture_svg(data: PictureData, title: str = "Benchmarks and the sections tha
     return buf.getvalue()
 
 
+def picture_key(data: PictureData, title: str = TITLE) -> str:
+    """A digest of everything the matplotlib picture is drawn from: the data (in the order drawn), the
+    title, this module's source and matplotlib's version."""
+    links = [[section, bench, n] for (section, bench), n in data.links.items()]
+    drawn = [data.benchmarks, data.sections, data.colors, links, data.known, title]
+    code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    parts = [json.dumps(drawn), version("matplotlib"), code]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+def keyed_svg(data: PictureData, previous: str | None, title: str = TITLE) -> str:
+    """`picture_svg` with its key as a closing comment; `previous` (the SVG written last time) is kept
+    as it is when it ends with this key, so matplotlib is neither imported nor run."""
+    mark = f"{MARK}{picture_key(data, title)} -->\n"
+    if previous is not None and previous.endswith(mark):
+        return previous
+    return picture_svg(data, title) + mark
+
+
 def _draw(ax: Axes, data: PictureData, pos: dict[tuple[str, str], tuple[float, float]]) -> None:
     """Lines in their section's colour, dots, and labels outside the lines."""
     widest = max(data.links.values(), default=1)
@@ -139,7 +166,7 @@ def _draw(ax: Axes, data: PictureData, pos: dict[tuple[str, str], tuple[float, f
     ax.set_xlim(min(xs) - gap, max(xs) + gap)
 
 
-def picture_dot(data: PictureData, title: str = "Benchmarks and the sections that use them") -> str:
+def picture_dot(data: PictureData, title: str = TITLE) -> str:
     """The same picture for Graphviz: sections left, benchmarks right, pen widths by papers."""
     widest = max(data.links.values(), default=1)
     import textwrap
@@ -168,4 +195,13 @@ def picture_dot(data: PictureData, title: str = "Benchmarks and the sections tha
     return "\n".join([*lines, "}"]) + "\n"
 
 
-__all__ = ["LAYOUTS", "PictureData", "picture_data", "picture_dot", "picture_svg", "positions"]
+__all__ = [
+    "LAYOUTS",
+    "PictureData",
+    "keyed_svg",
+    "picture_data",
+    "picture_dot",
+    "picture_key",
+    "picture_svg",
+    "positions",
+]
