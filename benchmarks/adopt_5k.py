@@ -9,7 +9,8 @@ are done, and nothing about the big list is remembered), then times the step: `a
 the round trip (`export awesome`, which must change no byte), and `update` with 10 new papers from
 a JSON-lines source (import, classification of the 10 by the offline classifier that learns from
 the list's own papers, every export, CHANGES.md). With `--split`, the update's CPU time per stage.
-Then the same three as `surveyor` commands, each in its own process, start-up and imports included.
+Then the same three as `surveyor` commands, each in its own process, start-up and imports included,
+and a second `update` with 10 more papers: the next day's run, which finds the outputs of the first.
 """
 
 from __future__ import annotations
@@ -77,12 +78,12 @@ def _unique(text: str, title: str, kind: str) -> str:
     return ("\n" + text) if kind == "paragraph" else text
 
 
-def new_papers(path: Path) -> None:
-    """Ten new papers as JSON lines."""
+def new_papers(path: Path, batch: int = 0) -> None:
+    """Ten new papers as JSON lines (each batch its own ten)."""
     rows = [
         {
-            "arxiv_id": f"2611.{90000 + i}",
-            "title": f"Motion Control for Video Generation, Part {i}",
+            "arxiv_id": f"2611.{90000 + 10 * batch + i}",
+            "title": f"Motion Control for Video Generation, Part {10 * batch + i}",
             "abstract": "Video generation with motion control: trajectory attention steers a video "
             "diffusion model.",
             "published": "2026-11-20",
@@ -124,8 +125,8 @@ def main() -> None:
         print(out.stdout, end="")
     print("as commands (own process each: start-up and imports included):")
     for step, argv in COMMANDS.items():
-        if step == "update":
-            add_source(commands)
+        if step.startswith("update"):
+            add_source(commands, batch=int(step == "update again"))
         command(step, [a.replace("DIR", str(commands)) for a in argv])
         if step == "round trip":
             print(f"  identical: {(commands / 'README.md').read_text() == text}")
@@ -137,15 +138,17 @@ COMMANDS = {
     "adopt": ["adopt", "DIR/README.md", "--in-place"],
     "round trip": ["export", "awesome", "-w", "DIR"],
     "update": ["update", "-w", "DIR"],
+    "update again": ["update", "-w", "DIR"],  # commands only: the next day's 10 papers
 }
 NOW = "2026-11-22T06:00:00Z"
 
 
-def add_source(folder: Path) -> None:
-    """Ten new papers in `new.jsonl`, listed in the workspace's sources."""
-    new_papers(folder / "new.jsonl")
+def add_source(folder: Path, batch: int = 0) -> None:
+    """Ten new papers in `new.jsonl` (`new-1.jsonl` for batch 1, ...), listed in the workspace's sources."""
+    name = f"new-{batch}.jsonl" if batch else "new.jsonl"
+    new_papers(folder / name, batch)
     cfg = folder / "surveyor.toml"
-    cfg.write_text(cfg.read_text() + '\n[[sources.files]]\npath = "new.jsonl"\n')
+    cfg.write_text(cfg.read_text() + f'\n[[sources.files]]\npath = "{name}"\n')
 
 
 def run_step(step: str, folder: Path, split: bool) -> None:
