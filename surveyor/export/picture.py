@@ -8,7 +8,7 @@ among those; a link per section–benchmark pair as wide as its papers, each pap
 the section it is listed in) and the SVG text (deterministic for one library version; labels are SVG
 text, so the picture is searchable and nothing is cut: the figure is sized to what it holds). The
 matplotlib picture ends with a comment holding `picture_key`, so that `keyed_svg` keeps an SVG whose
-data, drawing code and matplotlib version are unchanged instead of drawing it again.
+data, drawing code and library versions are unchanged instead of drawing it again.
 """
 
 from __future__ import annotations
@@ -128,11 +128,11 @@ def picture_svg(data: PictureData, title: str = TITLE) -> str:
 
 def picture_key(data: PictureData, title: str = TITLE) -> str:
     """A digest of everything the matplotlib picture is drawn from: the data (in the order drawn), the
-    title, this module's source and matplotlib's version."""
+    title, this module's source and the versions of matplotlib and networkx (which lays it out)."""
     links = [[section, bench, n] for (section, bench), n in data.links.items()]
     drawn = [data.benchmarks, data.sections, data.colors, links, data.known, title]
     code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
-    parts = [json.dumps(drawn), version("matplotlib"), code]
+    parts = [json.dumps(drawn), version("matplotlib"), version("networkx"), code]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
