@@ -242,6 +242,17 @@ def test_a_calibrated_run_keeps_one_label_and_counts_what_calibrating_cost(tmp_p
     assert all(rec.labels[0].confidence > 0.8 for rec in labels.values())  # 0.9 was always right
 
 
+def test_the_dry_run_counts_the_calibration_sample(tmp_path: Path) -> None:
+    from surveyor.cli.reports import estimate_line
+
+    with FakeOpenAI(overeager) as fake:
+        ws = workspace(tmp_path, fake.url, labelled=45)
+        report = classify_workspace(ws, backend="openai", dry_run=True)
+        assert fake.chat_requests() == []
+    line = estimate_line(report.estimate, "openai")
+    assert line.startswith("dry run: 55 requests for 25 papers and a calibration sample of 30 (0 cached)")
+
+
 def test_too_few_human_labels_use_the_default_policy(tmp_path: Path) -> None:
     with FakeOpenAI(overeager) as fake:
         ws = workspace(tmp_path, fake.url, labelled=10, total=20)

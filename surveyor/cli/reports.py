@@ -76,8 +76,9 @@ def estimate_line(est: Mapping[str, object] | None, backend: str, lead: str = "d
     if not est.get("requests"):
         return f"{lead}: {est.get('papers', 0)} papers to classify with {backend}; no requests to pay for"
     priced = "" if est.get("priced", True) else f" (no price for {est.get('model')}: add [llm.prices])"
+    sample = f" and a calibration sample of {est['calibration']}" if est.get("calibration") else ""
     return (
-        f"{lead}: {est['requests']} requests for {est['papers']} papers ({est['cached']} cached), "
+        f"{lead}: {est['requests']} requests for {est['papers']} papers{sample} ({est['cached']} cached), "
         f"~{est['prompt_tokens']:,} prompt + ~{est['completion_tokens']:,} completion tokens, "
         f"~${est['cost']:.4f}{priced}; taxonomy prefix ~{est['prefix_tokens']:,} tokens a request"
     )
