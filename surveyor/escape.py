@@ -1,6 +1,6 @@
 """The one place third-party text is made inert for each output language: LaTeX text, BibTeX
-values and URLs, Markdown (and the HTML GitHub lets through it), pull-request bodies, Mermaid, DOT,
-XML, YAML and GitHub expressions. Every exporter escapes through these functions.
+values and URLs, Markdown (and the HTML GitHub lets through it), pull-request bodies, Mermaid, DOT
+and YAML. Every exporter escapes through these functions.
 
 Input: text from papers, listings, taxonomies and model replies. Output: that text escaped for one
 language; URLs that are not plain http(s) come back as None (the caller leaves the link out).
@@ -319,13 +319,7 @@ def dot_string(text: str) -> str:
     return '"' + clean.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def xml_text(text: str) -> str:
-    """XML character data: `&<>` escaped, characters XML 1.0 forbids dropped."""
-    clean = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", strip_controls(text))
-    return clean.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-# --- YAML and GitHub Actions ------------------------------------------------------------------------------
+# --- YAML ------------------------------------------------------------------------------
 _YAML_BREAKS = {"\u0085", "\u2028", "\u2029"}
 
 
@@ -342,8 +336,3 @@ def yaml_str(value: str) -> str:
         else:
             out.append(f"\\U{ord(char):08x}")
     return '"' + "".join(out) + '"'
-
-
-def gha_literal(value: str) -> str:
-    """A string literal inside a GitHub Actions expression (`'...'`, a quote doubled)."""
-    return "'" + value.replace("'", "''") + "'"

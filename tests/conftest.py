@@ -12,14 +12,14 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 from scripted import SCRIPT, Script
 
 from surveyor import clock
-from surveyor.models import Paper
+from surveyor.models import Classification, Label, Paper
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "video-understanding"
@@ -148,18 +148,34 @@ def write_workspace(root: Path, config: str = "", taxonomy: str | None = None) -
     return root
 
 
-def topic_papers(n: int) -> list[Paper]:
-    """`n` papers on four video topics (P00..: streaming, anomaly, sports, long video) for LLM tests."""
-    topics = ["streaming video", "video anomaly detection", "sports video", "long video"]
+TOPICS = ("streaming video", "video anomaly detection", "sports video", "long video")
+
+
+def topic_papers(n: int, topics: Sequence[str] = TOPICS, tag: str = "P", month: str = "2401") -> list[Paper]:
+    """`n` papers taking `topics` in turn (by default P00..: streaming, anomaly, sports, long video),
+    with arXiv ids `{month}.0000i`, for LLM tests."""
     return [
         Paper(
-            id=f"2401.{i:05d}",
-            arxiv_id=f"2401.{i:05d}",
-            title=f"P{i:02d}: a model for {topics[i % 4]}",
-            abstract=f"We study {topics[i % 4]} number {i}. Our model works on videos.",
+            id=f"{month}.{i:05d}",
+            arxiv_id=f"{month}.{i:05d}",
+            title=f"{tag}{i:02d}: a model for {topics[i % len(topics)]}",
+            abstract=f"We study {topics[i % len(topics)]} number {i}. Our model works on videos.",
         )
         for i in range(n)
     ]
+
+
+def human_decision(paper: str, *nodes: str, by: str = "me") -> Classification:
+    """A person's decision filing `paper` under `nodes`, as `surveyor label` records one."""
+    return Classification(
+        paper=paper,
+        backend="human",
+        model=by,
+        taxonomy_hash="-",
+        run_id="manual",
+        time="2026-01-01T00:00:00Z",
+        labels=[Label(node=n, confidence=1.0) for n in nodes],
+    )
 
 
 CLI = [sys.executable, "-c", "from surveyor.cli import main; main()"]

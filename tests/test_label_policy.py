@@ -9,7 +9,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from conftest import write_workspace
+from conftest import human_decision, topic_papers, write_workspace
 from fake_openai import FakeOpenAI, keyword_oracle
 from test_llm import KEY
 
@@ -19,7 +19,7 @@ from surveyor.classify.llm import CALIBRATION_MIN, calibration_sample
 from surveyor.classify.policy import Policy, apply, fit
 from surveyor.classify.prompt import NO_DESCRIPTION, prompt_hash, render_system
 from surveyor.classify.runner import classify_workspace
-from surveyor.models import Classification, Label, Paper
+from surveyor.models import Label, Paper
 from surveyor.resources import prompt_template
 from surveyor.store import Workspace
 from surveyor.taxonomy import Taxonomy, parse_taxonomy
@@ -194,28 +194,9 @@ def workspace(tmp_path: Path, url: str, labelled: int, total: int = 70) -> Works
     llm = f'[llm]\nbase_url = "{url}"\napi_key = "{KEY}"\nbackoff = 0.01\ntimeout = 2\nconcurrency = 4\n'
     root = write_workspace(tmp_path / "ws", llm, yaml.safe_dump(TAXONOMY))
     ws = Workspace(root)
-    papers = [
-        Paper(
-            id=f"2402.{i:05d}",
-            arxiv_id=f"2402.{i:05d}",
-            title=f"Q{i:02d}: {TOPICS[i % 3]} for video",
-            abstract=f"We study {TOPICS[i % 3]} number {i}. It works on videos.",
-        )
-        for i in range(total)
-    ]
+    papers = topic_papers(total, TOPICS, tag="Q", month="2402")
     ws.save_papers(papers)
-    ws.save_decisions(
-        Classification(
-            paper=p.id,
-            backend="human",
-            model="me",
-            taxonomy_hash="-",
-            run_id="h",
-            time="2026-11-01T00:00:00Z",
-            labels=[Label(node=NODE[TOPICS[i % 3]], confidence=1.0)],
-        )
-        for i, p in enumerate(papers[:labelled])
-    )
+    ws.save_decisions(human_decision(p.id, NODE[TOPICS[i % 3]]) for i, p in enumerate(papers[:labelled]))
     return ws
 
 
@@ -297,17 +278,11 @@ def test_taxonomy_check_names_what_leaves_the_model_guessing() -> None:
     tax = parse_taxonomy(raw, Path("t.yaml"))
     papers = {f"p{i}": Paper(id=f"p{i}", title=f"Paper {i}") for i in range(6)}
 
-    def human(pid: str, *nodes: str) -> Classification:
-        labels = [Label(node=n, confidence=1.0) for n in nodes]
-        return Classification(
-            paper=pid, backend="human", model="me", taxonomy_hash="-", run_id="h", time="t", labels=labels
-        )
-
     decisions = {
-        "p1": human("p1", "v.ft", "m.agent"),  # also an example of v.pre: two places inside facet v
-        "p2": human("p2", "m.agent", "b"),
-        "p3": human("p3", "m.agent", "b"),
-        "p4": human("p4", "b"),
+        "p1": human_decision("p1", "v.ft", "m.agent"),  # also an example of v.pre: two places inside facet v
+        "p2": human_decision("p2", "m.agent", "b"),
+        "p3": human_decision("p3", "m.agent", "b"),
+        "p4": human_decision("p4", "b"),
     }
     found = {(f.kind, f.nodes) for f in check(tax, papers, decisions)}
     assert ("no-description", ("m.e2e",)) in found and ("no-description", ("v.pre",)) in found
@@ -344,7 +319,7 @@ BACKGROUND = [
 
 
 def test_a_group_is_named_by_a_noun_phrase_its_titles_share() -> None:
-    from surveyor.evolve.naming import group_name
+    from surveyor.evolve.naming import Namer
 
     group = [
         "TimeLens: Temporal Grounding with language models",
@@ -352,16 +327,16 @@ def test_a_group_is_named_by_a_noun_phrase_its_titles_share() -> None:
         "Zero-shot temporal grounding by prompting",
         "Defeasible and versatile grounding of events",
     ]
-    name = group_name(group, BACKGROUND + group, ["defeasible", "versatile"])
+    name = Namer(BACKGROUND + group).name(group, ["defeasible", "versatile"])
     assert name == "Temporal Grounding"  # as the titles write it; not the method names before colons
     assert " and " not in name
 
 
 def test_a_lone_adjective_takes_its_noun_and_no_shared_phrase_falls_back_to_a_noun_keyword() -> None:
-    from surveyor.evolve.naming import group_name
+    from surveyor.evolve.naming import Namer
 
     group = ["Long context memory for agents", "Long context reasoning", "Long horizons"]
-    assert group_name(group, BACKGROUND + group) == "Long Context"
+    assert Namer(BACKGROUND + group).name(group) == "Long Context"
     lone = ["Localizing moments in video", "Anticipating actions"]
-    assert group_name(lone, BACKGROUND + lone, ["localizing", "moments"]) == "Moments"
-    assert group_name([], BACKGROUND) == "Unnamed group"
+    assert Namer(BACKGROUND + lone).name(lone, ["localizing", "moments"]) == "Moments"
+    assert Namer(BACKGROUND).name([]) == "Unnamed group"

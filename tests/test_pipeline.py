@@ -7,13 +7,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, kill_mid_run, write_workspace
+from conftest import ROOT, human_decision, kill_mid_run, write_workspace
 from typer.testing import CliRunner
 
 from surveyor.classify.runner import classify_workspace
 from surveyor.cli import app
 from surveyor.errors import WorkspaceError
-from surveyor.models import Classification, Label, Paper
+from surveyor.models import Paper
 from surveyor.pipeline import export, status
 from surveyor.store import Workspace
 
@@ -133,15 +133,7 @@ def test_out_of_scope_and_labels(tmp_path: Path) -> None:
 
 def test_human_decision_wins_and_is_never_overwritten(tmp_path: Path) -> None:
     ws = _tiny(tmp_path)
-    human = Classification(
-        paper="p2",
-        backend="human",
-        model="alice",
-        taxonomy_hash="any",
-        run_id="manual",
-        time="2026-01-01T00:00:00Z",
-        labels=[Label(node="watch-fine", confidence=1.0)],
-    )
+    human = human_decision("p2", "watch-fine", by="alice")
     ws.save_decisions([human])
     decisions_before = ws.decisions_path.read_bytes()
     report = classify_workspace(ws, relabel=True)
@@ -245,15 +237,7 @@ def test_shared_reads_follow_every_change_to_the_files(tmp_path: Path) -> None:
     ws.papers_path.write_text(ws.papers_path.read_text() + '{"id": "p3", "title": 12}\n')
     with pytest.raises(WorkspaceError, match=r"papers\.jsonl:3"):
         ws.load_papers()
-    decision = Classification(
-        paper="p1",
-        labels=[Label(node="app-anomaly", confidence=1.0)],
-        backend="human",
-        model="me",
-        taxonomy_hash="-",
-        run_id="r",
-        time="t",
-    )
+    decision = human_decision("p1", "app-anomaly")
     ws.save_decisions([decision])
     assert ws.load_decisions()["p1"].labels[0].node == "app-anomaly"
     ws.decisions_path.write_text('{"paper": "p1", "out_of_scope": true}\n')  # as a person writes it

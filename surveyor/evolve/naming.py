@@ -142,8 +142,3 @@ class Namer:
             longer = [k for k in inside if len(k) > 1 and k[0] == best[0] and not _adjective(k[-1])]
             best = max(longer, key=lambda k: (inside[k], -len(k), k), default=best)
         return best
-
-
-def group_name(titles: Sequence[str], background: Sequence[str], terms: Sequence[str] = ()) -> str:
-    """The name for one group against `background` (see the module docstring)."""
-    return Namer(background).name(titles, terms)

@@ -335,14 +335,9 @@ def tidy(text: str) -> str:
     return text
 
 
-def render_like(raw: str, facts: Facts, paper: Paper, number: int | None = None) -> str | None:
-    """The new entry written like the example `raw` (see the module docstring), or None."""
-    found = render_scored(raw, facts, paper, number)
-    return found[0] if found else None
-
-
 def render_scored(raw: str, facts: Facts, paper: Paper, number: int | None = None) -> tuple[str, int] | None:
-    """`render_like` and how much of the example was left out (a better example leaves out less)."""
+    """The new entry written like the example `raw` (see the module docstring) and how much of the
+    example was left out (a better example leaves out less); None when it cannot be."""
     found = field_spans(raw, facts)
     if found is None or not paper.title:
         return None
