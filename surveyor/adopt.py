@@ -118,7 +118,7 @@ def adopt(readme: Path, directory: Path | None = None, in_place: bool = False) -
     _check_folder(directory)
     rel = _relative(readme, directory)
     doc = read(read_list(readme), rel)
-    listing = match(doc, {})
+    listing = match(doc, {}, rel)
     if not listing.ids:
         raise InputError(
             f"{readme}: no sections with papers found",

@@ -5,7 +5,10 @@ link, then by its exact title when no link disagrees — never by line number, n
 title (`Qwen2-Math` is not `Qwen2.5-Math`). `sync` then reads what a person changed by hand since
 the last run: an entry added by hand is a paper a human placed (a human decision), an entry moved
 to another section moves its paper, an entry deleted by hand is a human removal (out of scope)
-that no update undoes. Where each paper sits is recorded in its sources (file, line, section).
+that no update undoes. Where each paper sits is recorded in its sources: the list's file and
+each section its entries are in. Not the line: a line number changes whenever anything above it
+does, and recording it would rewrite thousands of papers' lines for each entry added near the top;
+the list itself is the record of where its lines are.
 
 Input: the list's text and the workspace's papers and decisions. Output: `Listing` (the parsed
 list, the paper id of each entry), the clashes found in it, and the updated papers and decisions.
@@ -25,7 +28,7 @@ from .errors import SurveyorError
 from .files import atomic_write_bytes
 from .models import Classification, Label, Paper, Source
 from .sources.awesome_entry import Facts
-from .sources.awesome_md import FORMAT, Doc, Entry, read
+from .sources.awesome_md import FORMAT, Doc, Entry, read, read_written
 from .sources.base import Skip
 from .sources.links import host_path, is_generic_label
 from .sources.listing import Listing
@@ -152,9 +155,25 @@ def absorb(old: Paper, new: Paper, sources: bool = True) -> Paper:
     return Paper.model_validate(data)
 
 
-def match(doc: Doc, papers: dict[str, Paper]) -> Listing:
+def listed_at(rel: str, entries: list[Entry]) -> list[Source]:
+    """Where a paper with these entries sits in the list `rel`: one source per section."""
+    sections = {" > ".join(e.section.path) for e in entries}
+    return [Source(file=rel, format=FORMAT, section=name) for name in sorted(sections)]
+
+
+def placed_at(paper: Paper, rel: str, fresh: list[Source]) -> Paper:
+    """`paper` with its sources in the list `rel` replaced by `fresh` (itself when they are the same)."""
+    mine = {s for s in paper.sources if s.file == rel and s.format == FORMAT}
+    if mine == set(fresh):
+        return paper
+    others = [s for s in paper.sources if not (s.file == rel and s.format == FORMAT)]
+    return paper.model_copy(update={"sources": sorted({*others, *fresh}, key=lambda s: s.sort_key())})
+
+
+def match(doc: Doc, papers: dict[str, Paper], rel: str) -> Listing:
     """Match every entry to a paper of `papers`; entries naming none add a paper (a fresh id when
-    their title's id is taken by a different paper)."""
+    their title's id is taken by a different paper). Each listed paper's sources in `rel` become
+    the sections its entries are in."""
     listing = Listing(doc, papers=dict(papers))
     matcher = Matcher(listing.papers)
     for n, entry in enumerate(doc.items):
@@ -169,8 +188,10 @@ def match(doc: Doc, papers: dict[str, Paper]) -> Listing:
             listing.added.append(pid)
             matcher.index(listing.papers[pid])
         else:
-            listing.papers[pid] = absorb(listing.papers[pid], entry.paper)
+            listing.papers[pid] = absorb(listing.papers[pid], entry.paper, sources=False)
         listing.ids[n] = pid
+    for pid, entries in listing.entries_of().items():
+        listing.papers[pid] = placed_at(listing.papers[pid], rel, listed_at(rel, entries))
     return listing
 
 
@@ -257,30 +278,28 @@ def human(
     )
 
 
-def sync(ws: Workspace, text: str | None = None, decide: bool = True) -> SyncReport:
+def sync(ws: Workspace) -> SyncReport:
     """Read the list back and record what a person changed by hand as decisions, editing only the
-    lines of those papers (see the module docstring). With `decide=False` (the list as surveyor has
-    just written it: nothing in it is a person's doing) no decision is read or written, only where
-    each paper now sits."""
+    lines of those papers (see the module docstring)."""
     path = list_file(ws)
     assert path is not None
     rel = ws.rel(path)
-    doc = read(read_list(path) if text is None else text, rel)
+    doc = read(read_list(path), rel)
     before = ws.load_papers()
-    listing = match(doc, before)
+    listing = match(doc, before, rel)
     report = SyncReport(listing)
     nodes = section_nodes(doc, ws.taxonomy)
     papers = listing.papers
-    written = ws.load_decisions() if decide else {}  # by the id on each line (maybe a former one)
+    written = ws.load_decisions()  # by the id on each line (maybe a former one)
     alias_of = other_ids(papers)
     decisions = {paper_of(k, papers, alias_of) or k: rec for k, rec in written.items()}
     digest = ws.taxonomy.hash
     entries = listing.entries_of()
-    for pid, paper in list(papers.items()):
+    for pid in list(papers):
         known = before[pid].sources if pid in before else []  # a paper new to the library: in no list yet
         mine = [s for s in known if s.file == rel and s.format == FORMAT]
         now = sorted({" > ".join(e.section.path) for e in entries.get(pid, [])})
-        if decide and pid in entries and sorted({s.section or "" for s in mine}) != now:
+        if pid in entries and sorted({s.section or "" for s in mine}) != now:
             placed = [e for e in entries[pid] if e.section.path in nodes]
             report.unknown_sections += [" > ".join(e.section.path) for e in entries[pid] if e not in placed]
             if placed:
@@ -289,23 +308,15 @@ def sync(ws: Workspace, text: str | None = None, decide: bool = True) -> SyncRep
                 }
                 (report.moved if mine else report.placed).append(pid)
                 decisions[pid] = human(pid, sorted(evidence), evidence, digest, "list")
-        elif (
-            decide and mine and pid not in entries and not getattr(decisions.get(pid), "out_of_scope", False)
-        ):
-            report.removed.append(pid)
-            decisions[pid] = human(pid, [], {}, digest, "list").model_copy(
-                update={"out_of_scope": True, "reason": f"deleted from {rel} by hand"}
-            )
-        fresh = [
-            Source(file=rel, format=FORMAT, line=e.start + 1, section=" > ".join(e.section.path))
-            for e in entries.get(pid, [])
-        ]
-        others = [s for s in paper.sources if not (s.file == rel and s.format == FORMAT)]
-        if set(fresh) != set(mine):
-            papers[pid] = paper.model_copy(
-                update={"sources": sorted({*others, *fresh}, key=lambda s: s.sort_key())}
-            )
-    ws.save_papers(papers.values())
+        elif mine and pid not in entries:
+            papers[pid] = placed_at(papers[pid], rel, [])
+            if not getattr(decisions.get(pid), "out_of_scope", False):
+                report.removed.append(pid)
+                decisions[pid] = human(pid, [], {}, digest, "list").model_copy(
+                    update={"out_of_scope": True, "reason": f"deleted from {rel} by hand"}
+                )
+    if any(papers[pid] is not before.get(pid) for pid in papers):
+        ws.save_papers(papers.values())
     changed: dict[str, Classification | None] = {
         pid: decisions[pid] for pid in report.placed + report.moved + report.removed
     }
@@ -338,8 +349,16 @@ def export_list(ws: Workspace, target: Path) -> list[tuple[Path, bool]]:
     lib = load_library(ws)
     papers, labels = lib.papers, lib.labels
     nodes = section_nodes(report.listing.doc, ws.taxonomy)
-    text, _edit = edit_list(report.listing, papers, labels, ws.taxonomy, nodes)
+    text, edit = edit_list(report.listing, papers, labels, ws.taxonomy, nodes)
     changed = write_list(target, text)
-    if changed and target.resolve() == list_file(ws):
-        sync(ws, text, decide=False)  # where the new entries now sit: a later deletion is a person's
+    if changed and target.resolve() == list_file(ws):  # where the entries written now sit (a later
+        rel = ws.rel(target.resolve())  # deletion of one is a person's), and what the new ones say
+        for pid, sections in edit.sections.items():
+            fresh = [Source(file=rel, format=FORMAT, section=" > ".join(path)) for path in sorted(sections)]
+            papers[pid] = placed_at(papers[pid], rel, fresh)
+        for pid, (entry, near) in edit.written.items():
+            listed = read_written(report.listing.doc, entry, near, rel)
+            if listed is not None and Matcher({pid: papers[pid]}).find(listed) == pid:
+                papers[pid] = absorb(papers[pid], listed, sources=False)
+        ws.save_papers(papers.values())
     return [(target, changed)]

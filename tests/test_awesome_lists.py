@@ -198,7 +198,9 @@ def test_reading_an_edited_list_again_is_reading_it_afresh(name: str) -> None:
         cached.cache_clear()
     afresh = read(edited, "README.md")
     assert remembered is not afresh and _reading(remembered) == _reading(afresh)
-    sources = [(e.paper.sources[0].line, e.paper.sources[0].section) for e in remembered.items if e.paper]
+    assert all(e.paper.sources[0].line is None for e in remembered.items if e.paper)  # lines move
+    imported = awesome_md.parse(edited, "README.md").papers  # imported as a source: each on its line
+    sources = [(p.sources[0].line, p.sources[0].section) for p in imported]
     assert sources == [(e.start + 1, " > ".join(e.section.path)) for e in remembered.items if e.paper]
     assert sum(1 for e in remembered.items if e.paper and e.paper.title == first.paper.title) >= 2
 
@@ -266,10 +268,17 @@ def check_additions(ws: Workspace, source: Path) -> None:
         n.id for n in ws.taxonomy.iter_nodes() if tuple(ws.taxonomy.path_names(n.id)) == first.section.path
     )
     add_machine_labels(ws, node, NEW)
+    papers_file = ws.root / "data" / "papers.jsonl"
+    data_before = papers_file.read_bytes().splitlines()
     export(ws, "awesome")
     after = (ws.root / "README.md").read_text()
     plus, minus = added_lines(before, after)
     assert minus == [] and plus, source.name
+    new_ids = [f'"id":"{p.id}"'.encode() for p in NEW]  # no other paper's record changes (no line numbers)
+    data_after = papers_file.read_bytes().splitlines()
+    assert [ln for ln in data_after if not any(i in ln for i in new_ids)] == [
+        ln for ln in data_before if not any(i in ln for i in new_ids)
+    ], source.name
     new_doc = read(after, "README.md")
     mine = [e for e in new_doc.items if e.paper and e.paper.title in {p.title for p in NEW}]
     assert {e.paper.title for e in mine if e.paper} == {p.title for p in NEW}, source.name
@@ -286,11 +295,16 @@ def check_additions(ws: Workspace, source: Path) -> None:
         if entry.kind == "row":
             assert len(_cells(new_doc.text(entry))) == len(_cells(new_doc.text(siblings[0])))
     export(ws, "awesome")
-    assert (ws.root / "README.md").read_text() == after  # the next export changes nothing
+    assert (ws.root / "README.md").read_text() == after  # the next export changes nothing:
+    assert papers_file.read_bytes().splitlines() == data_after  # what the new entries say was kept
     decisions = ws.load_decisions()
     assert not any(p.id in decisions for p in NEW)  # written by surveyor: still machine labels
-    sources = ws.load_papers()["2611.00001"].sources
-    assert any(s.file == "README.md" and s.format == "awesome" for s in sources)
+    section = " > ".join(first.section.path)
+    for paper in NEW:  # where it was written is recorded: deleting it later is a person's removal
+        sources = ws.load_papers()[paper.id].sources
+        assert [(s.file, s.format, s.section, s.line) for s in sources if s.file == "README.md"] == [
+            ("README.md", "awesome", section, None)
+        ]
 
 
 @pytest.mark.parametrize("name", FILES)

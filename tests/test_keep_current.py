@@ -311,14 +311,10 @@ def _edited_by_hand(text: str) -> str:
     return text.replace(dora, "").replace(critic, hand_added + dora.replace("- ", "4. ", 1))
 
 
-@pytest.mark.parametrize("decide", [True, False])
-def test_reading_the_list_back_writes_only_the_decisions_a_person_changed(
-    tmp_path: Path, decide: bool
-) -> None:
+def test_reading_the_list_back_writes_only_the_decisions_a_person_changed(tmp_path: Path) -> None:
     """`sync` records a hand move, deletion and addition as decisions by editing only those papers'
     lines (a reviewer's short form elsewhere stays byte for byte; one that named the moved paper by a
-    versioned id is replaced, not left beside the new one); with `decide=False` (after surveyor wrote
-    the list itself) it writes no decision at all, only where each paper now sits."""
+    versioned id is replaced, not left beside the new one), and where each paper now sits."""
     ws = _adopted_with_arxiv(tmp_path, "http://127.0.0.1:9")
     path = ws.root / "data" / "decisions.jsonl"
     short = b'{"paper": "2406.08085", "labels": [{"node": "streaming-memory"}]}\n'
@@ -328,15 +324,12 @@ def test_reading_the_list_back_writes_only_the_decisions_a_person_changed(
     path.write_bytes(b"".join(lines))
     readme = ws.root / "README.md"
     readme.write_text(_edited_by_hand(readme.read_text()))
-    report = sync(Workspace(ws.root), decide=decide)
+    report = sync(Workspace(ws.root))
     after = path.read_bytes().splitlines(True)
     papers = Workspace(ws.root).load_papers()
     sections = {s.section for s in papers["2401.08392"].sources if s.file == "README.md"}
     assert sections == {"Agents > Reflection"} and "2407.12345" in papers
     assert not [s for s in papers["2406.00002"].sources if s.file == "README.md"]
-    if not decide:
-        assert after == lines and (report.placed, report.moved, report.removed) == ([], [], [])
-        return
     assert (report.placed, report.moved, report.removed) == (["2407.12345"], ["2401.08392"], ["2406.00002"])
     changed = (b"2401.08392", b"2406.00002", b"2407.12345")
     assert [ln for ln in after if not any(c in ln for c in changed)] == [

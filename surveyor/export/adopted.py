@@ -31,11 +31,14 @@ _YEAR_NAME = re.compile(r"^(19|20)\d{2}$")
 
 @dataclass
 class ListEdit:
-    """The papers added, moved and removed by one edit of the list."""
+    """The papers added, moved and removed by one edit of the list, and the sections (heading
+    paths) each of those papers' entries are in afterwards (none for a removed paper)."""
 
     added: list[str] = field(default_factory=list)
     moved: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    sections: dict[str, set[tuple[str, ...]]] = field(default_factory=dict)
+    written: dict[str, tuple[str, Entry | None]] = field(default_factory=dict)  # new entry, its model
 
 
 @dataclass
@@ -112,6 +115,7 @@ class ListEditor:
         self.entry_paper = {self.doc.items[n]: papers.get(pid) for n, pid in listing.ids.items()}
         self.taken: dict[int, int] = {}  # per numbered block: the last number given
         self.by_section: dict[int, list[Entry]] = defaultdict(list)
+        self.written: dict[str, tuple[str, Entry | None]] = {}  # the text of each new entry, its model
         for entry in self.doc.items:
             self.by_section[id(entry.section)].append(entry)
 
@@ -124,15 +128,16 @@ class ListEditor:
             if after < len(self.doc.lines) and not self.doc.lines[after].strip():
                 self.ops.dropped.add(after)
 
-    def add(self, node: str, paper: Paper, verbatim: Entry | None = None) -> bool:
-        """Add `paper` to `node`'s section (the text of `verbatim` when it is moved); False when the
-        list has no section for `node`."""
+    def add(self, node: str, paper: Paper, verbatim: Entry | None = None) -> Section | None:
+        """Add `paper` to `node`'s section (the text of `verbatim` when it is moved); the section
+        it went to, or None when the list has no section for `node`."""
         section = self._year_section(self.section_of.get(node), paper)
         if section is None:
-            return False
+            return None
         entries = [e for e in self.by_section[id(section)] if e.facts is not None]
         if not entries:
-            return self._add_to_empty(section, paper, verbatim)
+            self._add_to_empty(section, paper, verbatim)
+            return section
         anchor, before = self._slot(entries, paper)
         order = (date_key(paper) or 0) * (-1 if _order(entries, self.entry_paper) == "newest" else 1)
         block = [e for e in entries if e.block == anchor.block]
@@ -146,12 +151,13 @@ class ListEditor:
             text = text if text.endswith("\n") else text + self.ops.newline
         else:
             text = self._render(block, anchor, paper, before)
+            self.written[paper.id] = (text, anchor)
         loose = (_loose(block, self.doc) and len(block) > 1) or anchor.kind == "paragraph"
         if before:
             self.ops.insert(anchor.start, order, text + (self.ops.newline if loose else ""))
         else:
             self.ops.insert(anchor.end, order, (self.ops.newline if loose else "") + text)
-        return True
+        return section
 
     def _slot(self, entries: list[Entry], paper: Paper) -> tuple[Entry, bool]:
         """(the entry to write next to, whether before it) by the section's order."""
@@ -195,7 +201,7 @@ class ListEditor:
         year = paper.year or key // 10000
         return min(years, key=lambda s: (abs(int(s.path[-1]) - year), -int(s.path[-1])))
 
-    def _add_to_empty(self, section: Section, paper: Paper, verbatim: Entry | None) -> bool:
+    def _add_to_empty(self, section: Section, paper: Paper, verbatim: Entry | None) -> None:
         """A section without entries of its own: the paper goes right under its heading's text."""
         model = next((e for e in self.doc.items if e.facts is not None and e.kind != "row"), None)
         lines = self.doc.lines
@@ -212,9 +218,10 @@ class ListEditor:
         else:
             text = plain_entry(None, paper, None, self.doc)
         text = text.lstrip(" \t") if text.lstrip(" \t").startswith(("-", "*", "+")) else text
+        if verbatim is None:
+            self.written[paper.id] = (text, model)
         nl = self.ops.newline
         self.ops.insert(at, -(date_key(paper) or 0), nl + (text if text.endswith("\n") else text + nl))
-        return True
 
 
 def plain_entry(anchor: Entry | None, paper: Paper, number: int | None, doc: Doc) -> str:
@@ -256,20 +263,27 @@ def edit_list(
             for entry in mine:
                 editor.remove(entry)
             edit.removed.append(pid)
+            edit.sections[pid] = set()
             continue
         want = {lab.node for lab in rec.labels if lab.node in editor.section_of}
         have = {nodes[e.section.path] for e in mine if e.section.path in nodes}
         if not want or want == have:
             continue
-        for node in sorted(want - have):
-            editor.add(node, papers[pid], verbatim=mine[0])
+        added = [editor.add(node, papers[pid], verbatim=mine[0]) for node in sorted(want - have)]
+        went = {section.path for section in added if section is not None}
         for entry in mine:
             if nodes.get(entry.section.path) in have - want:
                 editor.remove(entry)
+            else:
+                went.add(entry.section.path)
         edit.moved.append(pid)
+        edit.sections[pid] = went
     placement = place(taxonomy, papers, labels)
     fresh = [pid for pid in placement.home if pid not in entries]
     for pid in sorted(fresh, key=lambda p: (-(date_key(papers[p]) or 0), p)):
-        if editor.add(placement.home[pid], papers[pid]):
+        section = editor.add(placement.home[pid], papers[pid])
+        if section is not None:
             edit.added.append(pid)
+            edit.sections[pid] = {section.path}
+            edit.written[pid] = editor.written[pid]
     return editor.ops.text(), edit

@@ -2,7 +2,9 @@
 (Markdown `##` and HTML `<h2>`), its sections, and its entries — list items with their
 continuation lines, table rows, paragraphs — each with the exact lines it spans and the paper it
 names. Nothing is rebuilt from the model: the text is the lines, so an unchanged list comes back
-byte for byte, and an edit is a splice of whole lines.
+byte for byte, and an edit is a splice of whole lines. An entry's paper records the file and the
+section, not the line: lines move whenever anyone edits the list, and `parse` (importing a list
+as a source) adds them.
 
 Input: the README's text. Output: `Doc`. Blocks come from markdown-it-py (its tokens carry line
 ranges); what an entry says comes from `awesome_entry`. Contents lists, results tables (rows of
@@ -13,6 +15,7 @@ entries that name no paper, or hold a NUL or an invalid character, are reported 
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -126,10 +129,8 @@ def _facts(content: Content) -> Facts:
 
 @lru_cache(maxsize=ENTRY_MEMORY)
 def _paper(content: Content, file: str, path: tuple[str, ...]) -> tuple[Paper | None, str]:
-    """The paper an entry names, as if on line 0, or why it names none."""
-    skipped: list[Skip] = []
-    paper = to_paper(_facts(content), file, 0, path, skipped)
-    return paper, skipped[0].reason if skipped else ""
+    """The paper an entry names, or why it names none (see `to_paper`)."""
+    return to_paper(_facts(content), file, path)
 
 
 def _on_line(paper: Paper, line: int) -> Paper:
@@ -150,6 +151,10 @@ def clean_heading(text: str) -> str:
 def read(text: str, file: str) -> Doc:
     """Parse the whole README (see the module docstring); the last texts read are remembered (an
     update reads its list more than once), so treat the result as read-only."""
+    return _parse(text, file)
+
+
+def _parse(text: str, file: str) -> Doc:
     doc = Doc(split_lines(text))
     source = _BAD.sub("\ufffd", re.sub(r"\r(?!\n)", " ", text)).removeprefix("\ufeff")
     walker = _Walker(doc, file)
@@ -324,22 +329,34 @@ class _Walker:
         paper, why = _paper(key, self.file, section.path)
         if why:
             self.doc.skipped.append(Skip(start + 1, why))
-        item.paper = _on_line(paper, start + 1) if paper else None
+        item.paper = paper
 
 
-def to_paper(facts: Facts, file: str, line: int, path: tuple[str, ...], skipped: list[Skip]) -> Paper | None:
-    """The paper an entry names, or None (reported) when it names none."""
+def read_written(doc: Doc, text: str, near: Entry | None, file: str) -> Paper | None:
+    """The paper a new entry written into `doc` beside `near` names, read on its own (a row under
+    its table's header): what the list now says of it, without parsing the whole list again."""
+    head = ""
+    if near is not None and near.kind == "row" and near.block in doc.headers:
+        line = doc.headers[near.block][1]
+        head = "".join(doc.lines[line : line + 2])  # the header row and the delimiter row
+    entry = textwrap.dedent(text.replace("\r\n", "\n").strip("\n"))
+    found = _parse(f"## Entry\n\n{head}{entry}\n", file).items  # not remembered: the list stays
+    return found[0].paper if len(found) == 1 else None
+
+
+def to_paper(facts: Facts, file: str, path: tuple[str, ...]) -> tuple[Paper | None, str]:
+    """The paper an entry under the heading path `path` names (its source without a line), or
+    None and why it names none."""
     if not facts.title and not facts.arxiv:
-        skipped.append(Skip(line, "no title or paper link in this entry"))
-        return None
+        return None, "no title or paper link in this entry"
     url = f"https://arxiv.org/abs/{facts.arxiv[0]}" if facts.arxiv else None
     if facts.arxiv and facts.arxiv[1]:
         url += f"v{facts.arxiv[1]}"  # type: ignore[operator]
     try:
-        return make_paper(
+        paper = make_paper(
             file,
             FORMAT,
-            line,
+            None,
             title=facts.title or None,
             url=url,
             section=" > ".join(path),
@@ -351,8 +368,8 @@ def to_paper(facts: Facts, file: str, line: int, path: tuple[str, ...], skipped:
             links=facts.links,
         )
     except (ValidationError, ValueError) as exc:
-        skipped.append(Skip(line, str(exc).splitlines()[0][:100]))
-        return None
+        return None, str(exc).splitlines()[0][:100]
+    return paper, ""
 
 
 def _close(tokens: list[Token], i: int) -> int:
@@ -393,6 +410,7 @@ def _is_group(own: list[str], inner: list[str]) -> bool:
 
 
 def parse(text: str, file: str) -> Parsed:
-    """Parse an Awesome README into papers (each one's source section is its heading path)."""
+    """Parse an Awesome README into papers (each one's source: its line and its heading path)."""
     doc = read(text, file)
-    return Parsed(FORMAT, [p for p, _ in doc.entries], doc.skipped, doc.read)
+    papers = [_on_line(e.paper, e.start + 1) for e in doc.items if e.paper is not None]
+    return Parsed(FORMAT, papers, doc.skipped, doc.read)

@@ -118,7 +118,7 @@ def text_field(name: str, value: object, strict: bool = True) -> str | None:
 def make_paper(
     file: str,
     fmt: str,
-    line: int,
+    line: int | None,
     *,
     title: str | None = None,
     abstract: str | None = None,
