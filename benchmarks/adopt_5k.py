@@ -10,7 +10,9 @@ the round trip (`export awesome`, which must change no byte), and `update` with 
 a JSON-lines source (import, classification of the 10 by the offline classifier that learns from
 the list's own papers, every export, CHANGES.md). With `--split`, the update's CPU time per stage.
 Then the same three as `surveyor` commands, each in its own process, start-up and imports included,
-and a second `update` with 10 more papers: the next day's run, which finds the outputs of the first.
+a second `update` with 10 more papers (the next day's run, which finds the outputs of the first),
+and a third with `.surveyor/` deleted first: the daily workflow's fresh clone, which has no memory
+of the list's entries (`listsync.MEMORY`) and reads every entry afresh.
 """
 
 from __future__ import annotations
@@ -126,7 +128,9 @@ def main() -> None:
     print("as commands (own process each: start-up and imports included):")
     for step, argv in COMMANDS.items():
         if step.startswith("update"):
-            add_source(commands, batch=int(step == "update again"))
+            add_source(commands, batch=list(COMMANDS).index(step) - 2)
+        if step.endswith("fresh clone"):
+            shutil.rmtree(commands / ".surveyor")
         command(step, [a.replace("DIR", str(commands)) for a in argv])
         if step == "round trip":
             print(f"  identical: {(commands / 'README.md').read_text() == text}")
@@ -139,6 +143,7 @@ COMMANDS = {
     "round trip": ["export", "awesome", "-w", "DIR"],
     "update": ["update", "-w", "DIR"],
     "update again": ["update", "-w", "DIR"],  # commands only: the next day's 10 papers
+    "update, fresh clone": ["update", "-w", "DIR"],  # and the day after's, without .surveyor/
 }
 NOW = "2026-11-22T06:00:00Z"
 

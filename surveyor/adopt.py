@@ -21,10 +21,10 @@ import yaml
 from .config import CONFIG_NAME, Config, config_text
 from .errors import InputError, SurveyorError
 from .files import atomic_write_text
-from .listsync import clashes, human, match, read_list
-from .sources.awesome_md import Section, read
+from .listsync import clashes, human, match, read_doc, read_list
+from .sources.awesome_md import Section
 from .sources.base import Skip
-from .store import Workspace
+from .store import STATE_DIR, Workspace
 from .taxonomy import parse_taxonomy
 from .text import slug
 
@@ -117,7 +117,7 @@ def adopt(readme: Path, directory: Path | None = None, in_place: bool = False) -
     directory = (directory or readme.parent).resolve()
     _check_folder(directory)
     rel = _relative(readme, directory)
-    doc = read(read_list(readme), rel)
+    doc = read_doc(read_list(readme), rel, directory / STATE_DIR)
     listing = match(doc, {}, rel)
     if not listing.ids:
         raise InputError(

@@ -64,6 +64,18 @@ def atomic_write_bytes(path: Path, data: bytes) -> bool:
     return True
 
 
+def private_dir(path: Path) -> Path:
+    """Create `path`, a folder of caches and run state, holding a `.gitignore` that ignores all of
+    it: `git add --all` (the daily workflow's) never takes it, whatever the repository's own
+    .gitignore says, and that file is never touched."""
+    path.mkdir(parents=True, exist_ok=True)
+    ignore = path / ".gitignore"
+    if not ignore.exists():
+        with contextlib.suppress(OSError):
+            atomic_write_text(ignore, "*\n")
+    return path
+
+
 def jsonl_text(records: Iterable[M], key: Callable[[M], object]) -> str:
     """Records sorted by `key`, one canonical JSON line each."""
     lines = [dump_line(r) for r in sorted(records, key=key)]  # type: ignore[arg-type]

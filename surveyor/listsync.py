@@ -16,7 +16,9 @@ list, the paper id of each entry), the clashes found in it, and the updated pape
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
+from contextlib import closing
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -25,10 +27,10 @@ from urllib.parse import urlsplit
 from . import clock
 from .decisions import other_ids, paper_of
 from .errors import SurveyorError
-from .files import atomic_write_bytes
+from .files import atomic_write_bytes, private_dir
 from .models import Classification, Label, Paper, Source
-from .sources.awesome_entry import Facts
-from .sources.awesome_md import FORMAT, Doc, Entry, read, read_written
+from .sources.awesome_entry import Facts, reader_version
+from .sources.awesome_md import FORMAT, Doc, Entry, Remembered, read, read_written
 from .sources.base import Skip
 from .sources.links import host_path, is_generic_label
 from .sources.listing import Listing
@@ -40,6 +42,60 @@ _norm = normalize_title  # remembered (lru_cache)
 _PAGE_LABELS = frozenset(
     {"project page", "project", "page", "website", "homepage", "link", "here", "webpage"}
 )
+
+
+MEMORY = "list-entries.sqlite"  # in .surveyor/: what each entry of the list said when last read
+
+
+def read_doc(text: str, rel: str, state_dir: Path) -> Doc:
+    """The list parsed, each entry read before taken from the workspace's memory of entries (a
+    cache: without it, the list is read in full), the entries read afresh stored in it."""
+    path = state_dir / MEMORY
+    memory = _memory(path)
+    doc = read(text, rel, memory)
+    if memory.learned:
+        _remember(path, memory)
+    return doc
+
+
+@lru_cache(maxsize=8)
+def _memory(path: Path) -> Remembered:
+    """The entries remembered in `path` under this reader's version (one object per file and process:
+    an entry's facts never change for a version, so it can be shared)."""
+    memory = Remembered()
+    if not path.is_file():
+        return memory
+    try:
+        with closing(sqlite3.connect(path)) as db:
+            rows = db.execute("SELECT key, facts FROM entries WHERE version = ?", (reader_version(),))
+            memory.known.update(rows.fetchall())
+    except sqlite3.Error:
+        path.unlink(missing_ok=True)  # damaged or of another shape: a cache, rebuilt on the next read
+    return memory
+
+
+_TABLE = (
+    "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, version TEXT NOT NULL, facts TEXT NOT NULL)"
+)
+
+
+def _remember(path: Path, memory: Remembered) -> None:
+    """Store the entries `memory` learned (all it still uses, once most of what it holds is gone
+    from the list); a store that cannot be written is left as it is (it is a cache)."""
+    version = reader_version()
+    every = len(memory.known) > 2 * len(memory.used) + 1000
+    stored = {**memory.known, **memory.learned}
+    rows = [(k, version, stored[k]) for k in (memory.used if every else memory.learned)]
+    try:
+        private_dir(path.parent)
+        with closing(sqlite3.connect(path, timeout=5)) as db, db:
+            db.execute(_TABLE)
+            db.execute("DELETE FROM entries WHERE version != ? OR ?", (version, every))
+            db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)", rows)
+    except (sqlite3.Error, OSError):
+        return
+    memory.known.update(memory.learned)
+    memory.learned.clear()
 
 
 def read_list(path: Path) -> str:
@@ -284,7 +340,7 @@ def sync(ws: Workspace) -> SyncReport:
     path = list_file(ws)
     assert path is not None
     rel = ws.rel(path)
-    doc = read(read_list(path), rel)
+    doc = read_doc(read_list(path), rel, ws.state_dir)
     before = ws.load_papers()
     listing = match(doc, before, rel)
     report = SyncReport(listing)

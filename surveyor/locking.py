@@ -29,6 +29,7 @@ from pathlib import Path
 
 from . import clock
 from .errors import WorkspaceError
+from .files import private_dir
 
 LOCK_NAME = "lock"
 COMMIT_NAME = "commit.json"
@@ -76,7 +77,7 @@ def _busy(state_dir: Path, wait: float) -> WorkspaceError:
 
 
 def _acquire_file(state_dir: Path, command: str, wait: float, notify: Notify | None) -> int:
-    state_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(state_dir)
     fd = os.open(state_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
     deadline = time.monotonic() + max(wait, 0.0)
     told = False

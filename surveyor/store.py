@@ -29,7 +29,7 @@ from pydantic import BaseModel
 from . import decisions
 from .config import Config, env_lock_wait, load_config
 from .errors import InputError, WorkspaceError
-from .files import Journal, Log, atomic_write_bytes, read_jsonl, write_jsonl
+from .files import Journal, Log, atomic_write_bytes, private_dir, read_jsonl, write_jsonl
 from .locking import commit, workspace_lock
 from .models import Classification, Paper, Run
 from .records import TaxonomyChange
@@ -41,11 +41,17 @@ _journals: dict[Path, Journal] = {}
 _journals_guard = threading.Lock()
 
 
+STATE_DIR = ".surveyor"  # a workspace's caches and run state: everything in it can be rebuilt
+
+
 class Cache:
     """SQLite key-value cache of request hash -> response; everything in it can be rebuilt."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent.name == STATE_DIR:
+            private_dir(path.parent)
+        elif str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, timeout=30)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")  # survives a killed process; a cache needs no more
@@ -102,7 +108,7 @@ class Workspace:
         self._taxonomy = None
 
     data_dir = property(lambda self: self.root / "data")
-    state_dir = property(lambda self: self.root / ".surveyor")
+    state_dir = property(lambda self: self.root / STATE_DIR)
     papers_path = property(lambda self: self.data_dir / "papers.jsonl")
     labels_path = property(lambda self: self.data_dir / "labels.jsonl")
     decisions_path = property(lambda self: self.data_dir / "decisions.jsonl")

@@ -9,15 +9,20 @@ from __future__ import annotations
 import difflib
 import re
 import shutil
+import sqlite3
+import subprocess
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 from conftest import ROOT, run_cli
 
+from surveyor import listsync
 from surveyor.adopt import adopt
 from surveyor.models import Classification, Label, Paper
 from surveyor.pipeline import export
 from surveyor.sources import awesome_md
+from surveyor.sources.awesome_entry import Facts
 from surveyor.sources.awesome_md import Doc, read
 from surveyor.sources.dedupe import PaperIndex, title_conflict
 from surveyor.store import Workspace
@@ -245,6 +250,89 @@ def add_machine_labels(ws: Workspace, node: str, papers: list[Paper]) -> None:
             time="2026-11-22T06:00:00Z",
         )
     ws.save_labels(labels.values())
+
+
+def _forget_this_run() -> None:
+    """Drop what this process remembers of lists read (a new run starts with none of it)."""
+    listsync._memory.cache_clear()
+    for cached in (read, awesome_md._item_facts, awesome_md._row_facts, awesome_md._paper):
+        cached.cache_clear()
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_entries_remembered_from_an_earlier_run_read_as_afresh(tmp_path: Path, name: str) -> None:
+    """An entry read in an earlier run is taken from the workspace's memory of entries
+    (.surveyor/list-entries.sqlite) and comes out exactly as read afresh: the same facts, papers,
+    skips."""
+    text = (PATTERNS / name).read_text()
+    state = tmp_path / ".surveyor"
+    listsync.read_doc(text, "README.md", state)  # learns every entry, and stores them
+    _forget_this_run()
+    memory = listsync._memory(state / listsync.MEMORY)
+    known = dict(memory.known)
+    assert known
+    second = listsync.read_doc(text, "README.md", state)
+    assert not memory.learned and memory.used <= set(known)  # every entry came from the memory
+    afresh = awesome_md._parse(text, "README.md")
+    assert _reading(second) == _reading(afresh)
+    assert [e.facts for e in second.items] == [e.facts for e in afresh.items]
+
+
+def test_the_memory_of_entries_is_only_a_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the memory holds is used, but only under the reader's own version; a damaged store is
+    read around and rebuilt; without .surveyor/ an export writes the same files."""
+    ws = _adopted(tmp_path, PATTERNS / "plain_title.md")
+    export(ws)
+    outputs = {p: p.read_bytes() for p in [*ws.root.rglob("*.*")] if ".surveyor" not in p.parts}
+    store = ws.state_dir / listsync.MEMORY
+    text = (ws.root / "README.md").read_text()
+    first = next(e for e in read(text, "README.md").items if e.paper)
+    assert first.facts is not None
+    with closing(sqlite3.connect(store)) as db, db:
+        rows = db.execute("SELECT key, facts FROM entries").fetchall()
+        key, facts = next((k, f) for k, f in rows if Facts.loads(f).title == first.facts.title)
+        poisoned = facts.replace(first.facts.title, "Poisoned Title")
+        db.execute("UPDATE entries SET facts = ? WHERE key = ?", (poisoned, key))
+
+    def title() -> str:
+        _forget_this_run()
+        doc = listsync.read_doc(text, "README.md", ws.state_dir)
+        return next(e.paper.title or "" for e in doc.items if e.paper)
+
+    assert title() == "Poisoned Title"  # what is remembered is what is read
+    monkeypatch.setattr(listsync, "reader_version", lambda: "another reader")
+    assert title() == first.facts.title  # remembered by other code: read again
+    with closing(sqlite3.connect(store)) as db:
+        assert {v for (v,) in db.execute("SELECT DISTINCT version FROM entries")} == {"another reader"}
+    store.write_bytes(b"not a database")
+    assert title() == first.facts.title
+    with closing(sqlite3.connect(store)) as db:  # rebuilt
+        assert db.execute("SELECT COUNT(*) FROM entries").fetchone()[0] > 0
+    shutil.rmtree(ws.state_dir)
+    _forget_this_run()
+    export(Workspace(ws.root))
+    assert {p: p.read_bytes() for p in outputs} == outputs
+
+
+def test_a_repository_with_its_own_gitignore_never_stages_surveyors_state(tmp_path: Path) -> None:
+    """A list's repository that has a .gitignore of its own (not naming .surveyor/): after adopt and
+    an export, `git add --all` (what the daily workflow runs) stages no cache or lock, and the
+    repository's .gitignore is left as written."""
+    folder = tmp_path / "list"
+    folder.mkdir()
+    shutil.copy(PATTERNS / "plain_title.md", folder / "README.md")
+    (folder / ".gitignore").write_text("node_modules/\n")
+    subprocess.run(["git", "init", "-q"], cwd=folder, check=True)
+    adopt(folder / "README.md", in_place=True)
+    export(Workspace(folder))
+    assert (folder / ".surveyor" / listsync.MEMORY).is_file() and (folder / ".surveyor" / "lock").is_file()
+    subprocess.run(["git", "add", "--all", "."], cwd=folder, check=True)
+    staged = subprocess.run(
+        ["git", "diff", "--cached", "--name-only"], cwd=folder, check=True, capture_output=True, text=True
+    ).stdout.split()
+    assert "README.md" in staged and "surveyor.toml" in staged
+    assert not [name for name in staged if name.startswith(".surveyor")], staged
+    assert (folder / ".gitignore").read_text() == "node_modules/\n"
 
 
 def added_lines(before: str, after: str) -> tuple[list[str], list[str]]:

@@ -10,10 +10,15 @@ pieces are then weighed: a linked or bold title of several words beats a single 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from dataclasses import dataclass, field
+import sys
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
+import markdown_it
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -67,6 +72,31 @@ class Facts:
     acronym: str | None = None
     all_links: list[Link] = field(default_factory=list)
     authors_text: str = ""  # the text the authors were read from, as the entry writes it
+
+    def dumps(self) -> str:
+        """The facts as JSON (`Facts.loads` gives them back equal)."""
+        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def loads(cls, text: str) -> Facts:
+        """Facts from `dumps`; ValueError (or KeyError, TypeError) for anything else."""
+        data = json.loads(text)
+        arxiv = data.pop("arxiv")
+        links = [Link(**link) for link in data.pop("all_links")]
+        return cls(**data, arxiv=(str(arxiv[0]), arxiv[1]) if arxiv else None, all_links=links)
+
+
+@lru_cache(maxsize=1)
+def reader_version() -> str:
+    """A digest of the code that reads an entry (this module, the link, venue and text helpers, the
+    Markdown parser's version, Python's): facts remembered under another version are read afresh."""
+    from .. import text
+    from . import links, venue
+
+    digest = hashlib.sha256(f"{sys.version}|{markdown_it.__version__}".encode())
+    for module in (sys.modules[__name__], links, venue, text):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 @lru_cache(maxsize=1)

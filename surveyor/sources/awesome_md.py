@@ -14,6 +14,7 @@ entries that name no paper, or hold a NUL or an invalid character, are reported 
 
 from __future__ import annotations
 
+import json
 import re
 import textwrap
 from dataclasses import dataclass, field
@@ -127,6 +128,32 @@ def _facts(content: Content) -> Facts:
     return _item_facts(content) if isinstance(content, str) else _row_facts(*content)
 
 
+@dataclass(eq=False)
+class Remembered:
+    """What entries said when read before (in an earlier run), from a store the caller keeps: by
+    the entry's Markdown (a row's: its cells and header), the facts as `Facts.dumps` wrote them,
+    all read by the code of `awesome_entry.reader_version()`. `learned` holds the entries read
+    afresh since the caller last stored them; `used` every key looked up."""
+
+    known: dict[str, str] = field(default_factory=dict)
+    learned: dict[str, str] = field(default_factory=dict)
+    used: set[str] = field(default_factory=set)
+
+    def facts(self, content: Content) -> Facts:
+        """The facts of an entry: remembered, else read (and learned)."""
+        key = "i:" + content if isinstance(content, str) else "r:" + json.dumps(content, ensure_ascii=False)
+        self.used.add(key)
+        stored = self.known.get(key)
+        if stored is not None:
+            try:
+                return Facts.loads(stored)
+            except (ValueError, KeyError, TypeError):
+                pass  # not what `dumps` writes: read the entry again
+        facts = _facts(content)
+        self.learned[key] = facts.dumps()
+        return facts
+
+
 @lru_cache(maxsize=ENTRY_MEMORY)
 def _paper(content: Content, file: str, path: tuple[str, ...]) -> tuple[Paper | None, str]:
     """The paper an entry names, or why it names none (see `to_paper`)."""
@@ -148,16 +175,17 @@ def clean_heading(text: str) -> str:
 
 
 @lru_cache(maxsize=2)
-def read(text: str, file: str) -> Doc:
+def read(text: str, file: str, memory: Remembered | None = None) -> Doc:
     """Parse the whole README (see the module docstring); the last texts read are remembered (an
-    update reads its list more than once), so treat the result as read-only."""
-    return _parse(text, file)
+    update reads its list more than once), so treat the result as read-only. With `memory`, what
+    an entry says is taken from it when the entry was read before, and learned into it if not."""
+    return _parse(text, file, memory)
 
 
-def _parse(text: str, file: str) -> Doc:
+def _parse(text: str, file: str, memory: Remembered | None = None) -> Doc:
     doc = Doc(split_lines(text))
     source = _BAD.sub("\ufffd", re.sub(r"\r(?!\n)", " ", text)).removeprefix("\ufeff")
-    walker = _Walker(doc, file)
+    walker = _Walker(doc, file, memory)
     walker.walk(_blocks().parse(source))
     return doc
 
@@ -165,8 +193,8 @@ def _parse(text: str, file: str) -> Doc:
 class _Walker:
     """One pass over the block tokens, keeping the heading stack and the current section."""
 
-    def __init__(self, doc: Doc, file: str) -> None:
-        self.doc, self.file = doc, file
+    def __init__(self, doc: Doc, file: str, memory: Remembered | None) -> None:
+        self.doc, self.file, self.memory = doc, file, memory
         self.stack: list[tuple[int, str]] = []
         self.section: Section | None = None
         self.block = 0
@@ -313,7 +341,7 @@ class _Walker:
             self.doc.skipped.append(Skip(line, "a NUL or an invalid character: kept as written, not read"))
             return
         key: Content = content if isinstance(content, str) else (tuple(content), tuple(header or ()))
-        facts = _facts(key)
+        facts = self.memory.facts(key) if self.memory is not None else _facts(key)
         links = facts.all_links
         if links and all(lk.kind == "anchor" for lk in links):
             self.doc.items.pop()  # a contents entry or a link to another part of the list
@@ -326,7 +354,10 @@ class _Walker:
         if kind == "item" and not links and len(facts.title.split()) < 3:
             self.doc.skipped.append(Skip(start + 1, "a short line without a link: not read as a paper"))
             return
-        paper, why = _paper(key, self.file, section.path)
+        if self.memory is not None:  # the facts may come from the memory: read them, not the entry
+            paper, why = to_paper(facts, self.file, section.path)
+        else:
+            paper, why = _paper(key, self.file, section.path)
         if why:
             self.doc.skipped.append(Skip(start + 1, why))
         item.paper = paper
