@@ -30,7 +30,12 @@ os.umask(_UMASK)
 
 
 def dump_line(record: BaseModel) -> str:
-    """One record as a canonical JSON line (sorted keys, defaults left out, UTF-8 kept)."""
+    """One record as a canonical JSON line (sorted keys, defaults left out, UTF-8 kept); a record of
+    a shared read is dumped once while it is remembered (see `LineMemo.line`)."""
+    return _memo.line(record, _dump)
+
+
+def _dump(record: BaseModel) -> str:
     data = record.model_dump(mode="json", exclude_defaults=True)
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
@@ -95,12 +100,17 @@ class LineMemo(Generic[V]):
     is not parsed again, and a line changed since (by surveyor or by hand) is new bytes, so it is
     parsed. What a line gives must depend only on its bytes and the file's key (put anything else it
     depends on, such as the taxonomy's hash, in the key). The results are shared between reads:
-    never change one in place. A file of more than `lines` lines is not remembered."""
+    never change one in place. A file of more than `lines` lines is not remembered.
+
+    Writing such a file back dumps the same records again (an update writes the papers five times):
+    `line` works out each remembered record's canonical line once."""
 
     def __init__(self, files: int = 8, lines: int = 20_000) -> None:
         self.files = files
         self.lines = lines
         self._by_file: dict[Hashable, dict[bytes, V]] = {}
+        self._held: dict[int, V] = {}  # id() -> every result remembered (some since forgotten)
+        self._lines: dict[int, str] = {}  # id() -> the dumped line of a result in `_held`
 
     def take(self, key: Hashable) -> dict[bytes, V]:
         """What the last read of `key` gave, line by line; forgotten until `keep` is called again
@@ -114,6 +124,26 @@ class LineMemo(Generic[V]):
         self._by_file[key] = seen
         while len(self._by_file) > self.files:
             del self._by_file[next(iter(self._by_file))]  # the file read longest ago
+        self._held.update((id(value), value) for value in seen.values())
+        if len(self._held) > 2 * sum(map(len, self._by_file.values())) + 1024:
+            self._forget_lines()
+
+    def line(self, value: V, dump: Callable[[V], str]) -> str:
+        """`dump(value)`, worked out once for a result this memo remembered (results are never
+        changed in place, so their line does not change either); other values are dumped each time.
+        `_held` keeps each such result alive, so no other object can take its id()."""
+        ident = id(value)
+        if self._held.get(ident) is not value:
+            return dump(value)
+        text = self._lines.get(ident)
+        if text is None:
+            text = self._lines[ident] = dump(value)
+        return text
+
+    def _forget_lines(self) -> None:
+        """Hold (and keep the lines of) only the results still remembered."""
+        self._held = {id(value): value for seen in self._by_file.values() for value in seen.values()}
+        self._lines = {ident: text for ident, text in self._lines.items() if ident in self._held}
 
     def entries(self) -> Iterator[tuple[Hashable, bytes, V]]:
         """Every remembered (file key, line, result): for checks that nothing changed a result."""
@@ -124,6 +154,7 @@ class LineMemo(Generic[V]):
     def clear(self) -> None:
         """Forget every file."""
         self._by_file.clear()
+        self._forget_lines()
 
 
 _memo: LineMemo[BaseModel] = LineMemo()  # the records of shared reads

@@ -1,4 +1,4 @@
-"""The method → benchmark graph: typed nodes and evidence-carrying edges, queries, exports.
+"""The method → benchmark graph: typed nodes and evidence-carrying edges, and queries on it.
 
 Input: taxonomy, papers, effective classification records, and a gazetteer grown from the
 shipped `benchmarks.yaml`, the workspace's own `benchmarks.yaml` and the names the library's
@@ -6,14 +6,13 @@ benchmark/dataset papers introduce. Output: a `networkx.MultiDiGraph` whose node
 `method:`, `benchmark:`, `dataset:` and `category:` ids and whose edges (`proposes`, `evaluated_on`,
 `introduces`, `in_category`) each carry `evidence` (the sentence it rests on) and `provenance`.
 A paper node's `home` is the node it is listed under in the README (its most confident label).
+Its text formats (GraphML, JSON, DOT, Mermaid) are written by `export.graph_formats`.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import networkx as nx
 
@@ -209,17 +208,6 @@ def top_benchmarks(graph: nx.MultiDiGraph, limit: int | None = None) -> list[Ben
         uses.append(BenchmarkUse(data["name"], data["type"], users, data.get("introduced_by", "")))
     uses.sort(key=lambda u: (-len(u.papers), u.name.lower()))
     return uses[:limit] if limit else uses
-
-
-def graph_json(graph: nx.MultiDiGraph) -> str:
-    """Node-link JSON, sorted and indented so diffs are readable."""
-    data: dict[str, Any] = nx.node_link_data(graph, edges="edges")
-    return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def graph_graphml(graph: nx.MultiDiGraph) -> str:
-    """GraphML text."""
-    return "\n".join(nx.generate_graphml(graph)) + "\n"
 
 
 def top_benchmarks_in(graph: nx.MultiDiGraph, category: str, limit: int | None = None) -> list[BenchmarkUse]:

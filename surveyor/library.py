@@ -97,12 +97,17 @@ class Placement:
         """Whether a machine placed the paper with less confidence than `below` and no one checked."""
         return pid not in self.human and self.confidence.get(pid, 1.0) < below
 
+    def groups(self, papers: dict[str, Paper]) -> dict[str, list[Paper]]:
+        """Papers per node id (a paper appears under each of its labels)."""
+        return {node: [papers[pid] for pid in ids] for node, ids in self.members.items()}
+
 
 def place(taxonomy: Taxonomy, papers: dict[str, Paper], labels: dict[str, Classification]) -> Placement:
     """Each listed paper's home is its most confident label (deeper, then earlier in the taxonomy, on
     ties); out-of-scope and failed records are left out, and so are machine records flagged for a
     human (text addressed to the model) until one decides."""
     order = {node.id: i for i, node in enumerate(taxonomy.iter_nodes())}
+    depth = {node: len(taxonomy.ancestors(node)) for node in order}
     out = Placement()
     for pid in sorted(labels):
         rec = labels[pid]
@@ -114,7 +119,7 @@ def place(taxonomy: Taxonomy, papers: dict[str, Paper], labels: dict[str, Classi
                 best[lab.node] = max(best.get(lab.node, 0.0), lab.confidence)
         if not best:
             continue
-        out.home[pid] = min(best, key=lambda n: (-best[n], -len(taxonomy.ancestors(n)), order[n]))
+        out.home[pid] = min(best, key=lambda n: (-best[n], -depth[n], order[n]))
         out.confidence[pid] = best[out.home[pid]]
         if rec.is_human:
             out.human.add(pid)
@@ -127,5 +132,4 @@ def group_by_node(
     taxonomy: Taxonomy, papers: dict[str, Paper], labels: dict[str, Classification]
 ) -> dict[str, list[Paper]]:
     """Papers per node id (a paper appears under each of its labels); out-of-scope ones left out."""
-    placement = place(taxonomy, papers, labels)
-    return {node: [papers[pid] for pid in ids] for node, ids in placement.members.items()}
+    return place(taxonomy, papers, labels).groups(papers)

@@ -22,7 +22,7 @@ from .errors import InputError, did_you_mean
 from .export.awesome import render_body, render_readme
 from .export.latex import render_bib, render_main
 from .files import atomic_write_bytes, atomic_write_text
-from .graph import benchmark_rows, build_gazetteer, build_graph, graph_graphml, graph_json
+from .graph import benchmark_rows, build_gazetteer, build_graph
 from .library import Library, group_by_node, load_library
 from .merges import open_index, save_index
 from .sources import parse_file
@@ -179,7 +179,7 @@ def export_graph(ws: Workspace, lib: Library) -> Written:
         structure as benchmarks.mmd (Mermaid) and benchmarks.svg (laid out by networkx and drawn by
     matplotlib, or by Graphviz with `[export] graph_layout = "graphviz"`); matplotlib draws the
     picture again only when what it is drawn from changed (`picture.keyed_svg`)."""
-    from .export.graph_formats import to_dot, to_mermaid
+    from .export.graph_formats import graph_graphml, graph_json, to_dot, to_mermaid
     from .export.picture import keyed_svg, picture_data, picture_dot
     from .export.tools import graphviz_svg
 

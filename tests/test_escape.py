@@ -49,6 +49,17 @@ def test_bib_values_keep_braces_balanced_and_commands_inert(text: str) -> None:
     assert "\\input" not in value and "\\{" not in value and "\\}" not in value
 
 
+def test_escape_tables_give_each_characters_own_rule() -> None:
+    """tex_escape and bib_value translate through tables filled on first sight: the text they give,
+    the first time and again, is each character's own rule applied in turn."""
+    from surveyor.escape import _BIB_TABLE, _TEX_TABLE, _bib_letter, _tex_char
+
+    text = "".join(map(chr, range(32, 0x600))) + "ℝ∀中文한😀𝔸\u00a0–—…"
+    for _ in range(2):
+        assert text.translate(_TEX_TABLE) == "".join(_tex_char(c) for c in text)
+        assert text.translate(_BIB_TABLE) == "".join(c if c.isascii() else _bib_letter(c) for c in text)
+
+
 def test_bib_url_takes_http_only_and_encodes_what_tex_would_read() -> None:
     assert bib_url("javascript:alert(1)") is None and bib_url("file:///etc/passwd") is None
     url = bib_url("https://example.org/x" + ATTACK)

@@ -76,6 +76,28 @@ def test_graph_files_parse_back(built: Workspace) -> None:
     assert len(data["edges"]) == graphml.number_of_edges()
 
 
+def test_graphml_is_the_text_networkx_writes(built: Workspace) -> None:
+    """`graph_graphml` writes a graph itself for speed: byte for byte what networkx writes, for the
+    example's graph and for hostile text (markup, quotes, line breaks, non-ASCII, empty values);
+    a value type it does not write (a float, a bool) is left to networkx."""
+    from surveyor.export.graph_formats import graph_graphml
+
+    def networkx_text(graph: nx.MultiDiGraph) -> str:
+        return "\n".join(nx.generate_graphml(graph)) + "\n"
+
+    example = workspace_graph(built, load_library(built))
+    hostile = nx.MultiDiGraph()
+    hostile.add_node('a&<b>"c"', name="x\r\ny\tz <&> ' \u2028 é 中 😀", year=2024, url="")
+    hostile.add_node("bare")
+    hostile.add_edge('a&<b>"c"', "bare", key='k"\n\t', evidence="<data key='d0'>", paper="")
+    hostile.add_edge("bare", "bare", key="again")
+    odd = nx.MultiDiGraph()
+    odd.add_node("n", weight=0.5, kept=True)
+    empty = nx.MultiDiGraph()
+    for graph in (example, hostile, odd, empty):
+        assert graph_graphml(graph) == networkx_text(graph)
+
+
 def test_graph_command_prints_top_benchmarks(built: Workspace) -> None:
     from typer.testing import CliRunner
 

@@ -378,3 +378,6 @@ def test_records_shared_between_reads_are_never_changed_in_place(
             assert value == model.model_validate_json(raw), raw
             kinds[Path(path).name] += 1
     assert kinds["decisions"] >= 50 and kinds["papers.jsonl"] >= 50 and kinds["labels.jsonl"] >= 2
+    remembered = files._memo._lines  # each shared record's line, dumped once: still what it dumps to
+    assert len(remembered) >= 10
+    assert all(text == files._dump(files._memo._held[ident]) for ident, text in remembered.items())

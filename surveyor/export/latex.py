@@ -21,7 +21,7 @@ from anyascii import anyascii
 
 from ..escape import bib_name, bib_title, bib_url, bib_value, tex_escape, tex_label
 from ..extract.papers import title_name
-from ..library import group_by_node, paper_year, place, sort_key
+from ..library import paper_year, place, sort_key
 from ..models import Classification, Paper
 from ..sources.venue import venue_details
 from ..taxonomy import Node, Taxonomy
@@ -189,8 +189,8 @@ def render_main(
 ) -> tuple[str, list[Paper], dict[str, str]]:
     """main.tex, the papers it cites, and their keys. With `pandoc`, the text pandoc converts (DOCX,
     HTML): the taxonomy as a nested list instead of the forest figure pandoc cannot draw."""
-    groups = group_by_node(taxonomy, papers, labels)
-    homes = place(taxonomy, papers, labels).home
+    placement = place(taxonomy, papers, labels)
+    groups, homes = placement.groups(papers), placement.home
     rows = [r for r in benchmarks if r.papers][:TABLE_ROWS]
     cited_ids = {p.id for members in groups.values() for p in members}
     cited_ids |= {r.introduced_by for r in rows if r.introduced_by in papers}
