@@ -85,8 +85,8 @@ def _tex_char(char: str) -> str:
 class _CharTable(dict[int, str]):
     """A `str.translate` table that works out each character's replacement once, on first sight, with
     `replace` (which must depend on the character alone). Translating through it writes the same text
-    as joining `replace(c)` over the characters, in C: a 5,000-paper survey's references.bib goes from
-    0.13 s to 0.04 s, its main.tex from 0.10 s to 0.07 s."""
+    as joining `replace(c)` over the characters, in C: rendering a 5,000-paper survey's references.bib
+    went from 0.13 s to 0.055 s."""
 
     def __init__(self, replace: Callable[[str], str]) -> None:
         super().__init__()
