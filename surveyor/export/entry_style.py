@@ -91,11 +91,11 @@ def link_spans(raw: str, links: list[Link]) -> list[Span] | None:
             cursor = html[1]
             continue
         if at < 0:
-            auto = raw.find("<" + link.href + ">", cursor)
-            if auto < 0:
+            auto = _bare_url(raw, link.href, cursor)
+            if auto is None:
                 return None
-            spans.append(Span(auto, auto + len(link.href) + 2, "link", link))
-            cursor = auto + len(link.href) + 2
+            spans.append(Span(*auto, "link", link))
+            cursor = auto[1]
             continue
         end = raw.find(")", at + 2 + len(link.href))
         start = _open_bracket(raw, at)
@@ -104,6 +104,15 @@ def link_spans(raw: str, links: list[Link]) -> list[Span] | None:
         spans.append(Span(start, end + 1, "link", link))
         cursor = end + 1
     return spans
+
+
+def _bare_url(raw: str, href: str, cursor: int) -> tuple[int, int] | None:
+    """Where `<href>` or a bare `href` (GitHub links it) is written."""
+    auto = raw.find("<" + href + ">", cursor)
+    if auto >= 0:
+        return auto, auto + len(href) + 2
+    bare = raw.find(href, cursor)
+    return (bare, bare + len(href)) if bare >= 0 else None
 
 
 def _html_anchor(raw: str, href: str, cursor: int) -> tuple[int, int] | None:
@@ -159,6 +168,7 @@ def field_spans(raw: str, facts: Facts) -> tuple[list[Span], Span] | None:
             first.kind = "main"  # `[Project Page](url) - Alpha`: the entry's own link
     else:
         next(s for s in links if s.start <= title.start and title.end <= s.end).kind = "main"
+    _carrier(links)
     if facts.arxiv:
         for m in re.finditer(re.escape(facts.arxiv[0]), raw):
             if not any(t.start < m.end() and m.start() < t.end for t in spans):
@@ -178,6 +188,18 @@ def field_spans(raw: str, facts: Facts) -> tuple[list[Span], Span] | None:
             spans.append(Span(m.start(), m.end(), "date"))
     assert title is not None
     return sorted(spans, key=lambda s: s.start), title
+
+
+def _carrier(links: list[Span]) -> None:
+    """When no link of the example is the entry's own or its paper's (`[[Website]](url)` only),
+    its first link that is not code or a badge carries the new paper's link, so that no new
+    entry is written without it."""
+    own = ("arxiv", "paper", "doi")
+    if any(s.kind == "main" or (s.link and s.link.kind in own) for s in links):
+        return
+    first = next((s for s in links if s.link and not s.link.image and s.link.kind != "code"), None)
+    if first is not None:
+        first.kind = "main"
 
 
 def _date_like(shape: str, paper: Paper) -> str:

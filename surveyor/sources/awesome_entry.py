@@ -101,9 +101,12 @@ def reader_version() -> str:
 
 @lru_cache(maxsize=1)
 def parser() -> MarkdownIt:
-    """The Markdown parser every reader shares (CommonMark with GitHub tables and strikethrough);
+    """The Markdown parser every reader shares (CommonMark with GitHub tables and strikethrough,
+    and bare `https://` URLs read as links, as GitHub shows them; `www.x` and `x.ai` stay text);
     link destinations are kept as written, so they can be found again in the source."""
-    md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    md = MarkdownIt("commonmark", {"linkify": True}).enable(["table", "strikethrough", "linkify"])
+    assert md.linkify is not None  # linkify-it-py: markdown-it-py[linkify]
+    md.linkify.set({"fuzzy_link": False, "fuzzy_email": False})
     md.validateLink = lambda url: True  # type: ignore[method-assign]
     md.normalizeLink = lambda url: url  # type: ignore[method-assign]
     md.normalizeLinkText = lambda link: link  # type: ignore[method-assign]
@@ -112,7 +115,7 @@ def parser() -> MarkdownIt:
 
 _HTML_A = re.compile(r"""<a\s[^>]*?\bhref\s*=\s*["']?([^"'\s>]+)""", re.I)
 _HTML_IMG = re.compile(r"""<img\s[^>]*?(?:\balt\s*=\s*["']([^"']*))?""", re.I)
-_MARKUP = re.compile(r"[\[\]*_`<>\\&!~]|  \n")
+_MARKUP = re.compile(r"[\[\]*_`<>\\&!~]|  \n|://")
 
 
 def units(markdown: str) -> list[Unit]:

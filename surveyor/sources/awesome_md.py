@@ -183,18 +183,39 @@ def read(text: str, file: str, memory: Remembered | None = None) -> Doc:
 
 
 def _parse(text: str, file: str, memory: Remembered | None = None) -> Doc:
-    doc = Doc(split_lines(text))
     source = _BAD.sub("\ufffd", re.sub(r"\r(?!\n)", " ", text)).removeprefix("\ufeff")
-    walker = _Walker(doc, file, memory)
-    walker.walk(_blocks().parse(source))
+    tokens = _blocks().parse(source)
+    doc = _walked(text, tokens, file, memory, under_title=False)
+    if doc.title and not any(e.paper for e in doc.items):  # the papers sit right under the title
+        doc = _walked(text, tokens, file, memory, under_title=True)
     return doc
+
+
+def _walked(text: str, tokens: list[Token], file: str, memory: Remembered | None, under_title: bool) -> Doc:
+    """The list read from its block tokens; `under_title`: what is right under the list's title
+    (`# Title`, then a table) is a section named after the title."""
+    doc = Doc(split_lines(text))
+    _Walker(doc, file, memory, under_title).walk(tokens)
+    _unlinked_lists_are_prose(doc)
+    return doc
+
+
+def _unlinked_lists_are_prose(doc: Doc) -> None:
+    """A list none of whose items has a link (`1. Bypass the need for ...`, `- May retrieve ...`)
+    is prose: its items name no papers. An unlinked item in a list of linked ones still does."""
+    linked = {e.block for e in doc.items if e.kind == "item" and e.facts and e.facts.all_links}
+    for entry in doc.items:
+        if entry.kind == "item" and entry.paper is not None and entry.block not in linked:
+            entry.paper = None
+            doc.skipped.append(Skip(entry.start + 1, "a list without links: prose, not a paper"))
+    doc.skipped.sort(key=lambda s: s.line)
 
 
 class _Walker:
     """One pass over the block tokens, keeping the heading stack and the current section."""
 
-    def __init__(self, doc: Doc, file: str, memory: Remembered | None) -> None:
-        self.doc, self.file, self.memory = doc, file, memory
+    def __init__(self, doc: Doc, file: str, memory: Remembered | None, under_title: bool = False) -> None:
+        self.doc, self.file, self.memory, self.under_title = doc, file, memory, under_title
         self.stack: list[tuple[int, str]] = []
         self.section: Section | None = None
         self.block = 0
@@ -227,6 +248,9 @@ class _Walker:
         self.last_kind = "heading"
         if level == 1 and self.doc.title is None and not self.doc.sections:
             self.doc.title, self.stack, self.section = name or None, [], None
+            if self.under_title and name:
+                self.section = Section((name,), level, line)
+                self.doc.sections.append(self.section)
             return
         while self.stack and (self.stack[-1][0] >= level or _CONTENTS.match(self.stack[-1][1])):
             self.stack.pop()

@@ -1,0 +1,131 @@
+"""Shapes found when adopting real, popular paper lists that the pattern fixtures did not have, each
+as a minimal hand-written list (synthetic titles, ids and URLs): bare URLs in table cells and on
+continuation lines, sections whose entries link a paper only as `[[Website]](url)`, link-less lists
+of prose, and a list whose only table sits right under its title. Each round-trips byte for byte,
+reads as the papers it lists, and takes new papers as added lines in its own style."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_awesome_lists import _adopted, _copy, check_additions
+
+from surveyor.adopt import adopt
+from surveyor.pipeline import export
+from surveyor.sources.awesome_md import read
+
+BARE_URLS = """# Awesome Bare Links
+
+## Frameworks
+
+| Kind | Framework | Webpage | Paper |
+|---|---|---|---|
+| Tool | Alphaeval | https://alphaeval.example.org/docs/ | https://arxiv.org/abs/2601.00011 |
+| Benchmark | Betabench | https://github.com/beta/betabench | https://aclanthology.org/2026.demo.1/ |
+
+## Agents
+
+- [**Gamma: Agents That Plan**](https://arxiv.org/abs/2601.00012)<br>
+Gamma Lab
+https://gamma-agents.example.org/
+"""
+
+WEBSITE_ONLY = """# Awesome Website Links
+
+## Posts
+
+**A Gentle Post About Sampling** \\
+*Ann Writer* \\
+[[Website](https://blog.example.org/sampling)] \\
+06 Jun 2022
+
+**Another Post About Noise** \\
+*Bo Writer* \\
+[[Website](https://blog.example.org/noise)] \\
+12 May 2022
+"""
+
+PROSE_LISTS = """# Awesome Prose
+
+## Overview
+
+Why this matters:
+
+1. Bypass the need for a long horizon credit assignment.
+2. Avoid short sighted behaviours due to discounting.
+
+- **Limitations**:
+  - May retrieve irrelevant or inaccurate information
+  - Limited by the quality of the knowledge bases
+
+## Papers
+
+- [Delta: Planning With Diffusion](https://arxiv.org/abs/2601.00013)
+- [Epsilon: Policies As Samplers](https://arxiv.org/abs/2601.00014)
+"""
+
+UNDER_TITLE = """
+# [Awesome Under Title](https://example.org/awesome) [![Awesome](https://awesome.re/badge.svg)](https://awesome.re)
+
+| Title | Initial Date | Venue | Resource |
+| --- | --- | --- | --- |
+| [Zeta: Transformers For Denoising](https://arxiv.org/abs/2601.00015) | 31 Aug 2025 | ICLR'2026 | CODE |
+| [Eta: Masked Denoisers](https://arxiv.org/abs/2601.00016) | 25 Sep 2025 | arXiv | |
+
+
+## Contributing
+
+Your contributions are always welcome!
+""".replace("CODE", "[![](./assets/code.svg)](https://github.com/zeta/zeta)")
+
+
+def _round_trip(tmp_path: Path, name: str, text: str) -> Path:
+    """Adopt `text` as a README, export it again: no byte changes."""
+    readme = _copy(tmp_path / name, None, text)
+    adopt(readme, in_place=True)
+    ws = _adopted(tmp_path / (name + "-ws"), readme)
+    export(ws, "awesome")
+    assert (ws.root / "README.md").read_text() == text
+    check_additions(ws, readme)
+    return ws.root / "README.md"
+
+
+def test_bare_urls_are_links_and_round_trip(tmp_path: Path) -> None:
+    doc = read(BARE_URLS, "README.md")
+    papers = [e.paper for e in doc.items if e.paper]
+    assert [(p.arxiv_id, p.links) for p in papers] == [
+        ("2601.00011", {"project": "https://alphaeval.example.org/docs/"}),
+        (
+            None,
+            {"code": "https://github.com/beta/betabench", "paper": "https://aclanthology.org/2026.demo.1/"},
+        ),
+        ("2601.00012", {"project": "https://gamma-agents.example.org/"}),
+    ]
+    _round_trip(tmp_path, "bare", BARE_URLS)
+
+
+def test_a_website_only_section_still_writes_the_new_papers_link(tmp_path: Path) -> None:
+    after = _round_trip(tmp_path, "website", WEBSITE_ONLY).read_text()
+    assert "[[Website](https://arxiv.org/abs/2611.00001)] \\\n" in after  # check_additions' new paper
+
+
+def test_lists_without_any_link_are_prose_not_papers(tmp_path: Path) -> None:
+    doc = read(PROSE_LISTS, "README.md")
+    assert [e.paper.title for e in doc.items if e.paper] == [
+        "Delta: Planning With Diffusion",
+        "Epsilon: Policies As Samplers",
+    ]
+    assert [s.line for s in doc.skipped if "prose" in s.reason] == [7, 8, 11, 12]
+    report = adopt(_copy(tmp_path / "prose", None, PROSE_LISTS), in_place=True)
+    assert report.papers == 2
+    _round_trip(tmp_path, "prose2", PROSE_LISTS)
+
+
+def test_a_table_right_under_the_title_is_the_lists_section(tmp_path: Path) -> None:
+    doc = read(UNDER_TITLE, "README.md")
+    assert doc.title and doc.title.startswith("Awesome Under Title")
+    assert [(e.section.path, e.paper.arxiv_id) for e in doc.items if e.paper] == [
+        ((doc.title,), "2601.00015"),
+        ((doc.title,), "2601.00016"),
+    ]
+    _round_trip(tmp_path, "title", UNDER_TITLE)
