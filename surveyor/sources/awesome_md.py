@@ -201,11 +201,12 @@ def _walked(text: str, tokens: list[Token], file: str, memory: Remembered | None
 
 
 def _unlinked_lists_are_prose(doc: Doc) -> None:
-    """A list none of whose items has a link (`1. Bypass the need for ...`, `- May retrieve ...`)
-    is prose: its items name no papers. An unlinked item in a list of linked ones still does."""
-    linked = {e.block for e in doc.items if e.kind == "item" and e.facts and e.facts.all_links}
+    """Lists in a section where no list item has a link (`1. Bypass the need for ...`, `- May
+    retrieve ...`) are prose: their items name no papers. An unlinked item among linked ones
+    (a paper without a preprint) still does."""
+    linked = {id(e.section) for e in doc.items if e.kind == "item" and e.facts and e.facts.all_links}
     for entry in doc.items:
-        if entry.kind == "item" and entry.paper is not None and entry.block not in linked:
+        if entry.kind == "item" and entry.paper is not None and id(entry.section) not in linked:
             entry.paper = None
             doc.skipped.append(Skip(entry.start + 1, "a list without links: prose, not a paper"))
     doc.skipped.sort(key=lambda s: s.line)
