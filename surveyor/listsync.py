@@ -131,19 +131,28 @@ def _keys(paper: Paper) -> list[str]:
     return keys
 
 
-def _identity(paper: Paper) -> tuple[str, str, str]:
-    """(arXiv id, DOI, main link) — what tells two papers with one title apart."""
+Identity = tuple[str, str, str, frozenset[str]]
+
+
+def _identity(paper: Paper) -> Identity:
+    """(arXiv id, DOI, main link, every link) — what tells two papers with one title apart."""
     url = paper.url
-    return paper.arxiv_id or "", (paper.doi or "").lower(), _url_key(url) if url else ""
+    every = frozenset(_url_key(u) for u in paper.links.values())
+    return paper.arxiv_id or "", (paper.doi or "").lower(), _url_key(url) if url else "", every
 
 
-def _disagree(a: tuple[str, str, str], b: tuple[str, str, str]) -> bool:
-    """Whether two papers with one title carry links that say they differ."""
+def _disagree(a: Identity, b: Identity) -> bool:
+    """Whether two papers with one title carry links that say they differ: other arXiv ids, DOIs
+    or main links, or, with none of those on either, links none of which they share (`Tool` with
+    one project page and `Tool` with another)."""
     if a[0] and b[0]:
         return a[0] != b[0]
     if a[1] and b[1] and a[1] != b[1]:
         return True
-    return bool(a[2] and b[2] and not (a[0] or b[0]) and a[2] != b[2])
+    if a[2] and b[2] and not (a[0] or b[0]):
+        return a[2] != b[2]
+    unnamed = not (a[0] or b[0] or a[1] or b[1] or a[2] or b[2])
+    return unnamed and bool(a[3] and b[3] and not a[3] & b[3])
 
 
 class Matcher:
@@ -153,7 +162,7 @@ class Matcher:
         self.papers = papers
         self.keys: dict[str, str] = {}
         self.titles: dict[str, list[str]] = defaultdict(list)
-        self.ids: dict[str, tuple[str, str, str]] = {}
+        self.ids: dict[str, Identity] = {}
         for paper in papers.values():
             self.index(paper)
 

@@ -13,6 +13,7 @@ from test_awesome_lists import _adopted, _copy, check_additions
 from surveyor.adopt import adopt
 from surveyor.pipeline import export
 from surveyor.sources.awesome_md import read
+from surveyor.store import Workspace
 
 BARE_URLS = """# Awesome Bare Links
 
@@ -119,6 +120,79 @@ def test_lists_without_any_link_are_prose_not_papers(tmp_path: Path) -> None:
     report = adopt(_copy(tmp_path / "prose", None, PROSE_LISTS), in_place=True)
     assert report.papers == 2
     _round_trip(tmp_path, "prose2", PROSE_LISTS)
+
+
+TITLES_WITH_VENUES = """# Awesome Classics
+
+## Foundations
+
+- Deep Residual Learning for Image Recognition, CVPR 2016.
+- Attention Is All You Need, NeurIPS 2017.
+"""
+
+
+def test_a_list_of_titles_with_venues_and_no_links_is_papers() -> None:
+    doc = read(TITLES_WITH_VENUES, "README.md")
+    assert [(e.paper.title, e.paper.venue, e.paper.year) for e in doc.items if e.paper] == [
+        ("Deep Residual Learning for Image Recognition", "CVPR", 2016),
+        ("Attention Is All You Need", "NeurIPS", 2017),
+    ]
+
+
+CATEGORY_ROWS = """# Awesome Categories
+
+## Frameworks
+
+| Category | Framework | Webpage | Paper |
+|---|---|---|---|
+| Tool | Alphaeval | https://alphaeval.example.org/ | - |
+| Tool | Betaeval | https://betaeval.example.org/ | - |
+| Benchmark | Gammabench | https://github.com/gamma/bench | https://aclanthology.org/2026.demo.7/ |
+| Benchmark | Deltabench | - | https://arxiv.org/abs/2601.00017v2 |
+"""
+
+
+def test_a_category_column_is_not_the_title(tmp_path: Path) -> None:
+    """A column of a few words repeated on many rows (`Category`: Tool, Benchmark) is not where
+    titles come from: the name column is, when no cell has a title; rows that shared a category
+    were one merged paper (its links from both), now each row is its own paper."""
+    doc = read(CATEGORY_ROWS, "README.md")
+    assert [e.paper.title for e in doc.items if e.paper] == [
+        "Alphaeval",
+        "Betaeval",
+        "Gammabench",
+        "Deltabench",
+    ]
+    readme = _copy(tmp_path / "categories", None, CATEGORY_ROWS)
+    assert adopt(readme, in_place=True).papers == 4
+    links = sorted(
+        str(p.arxiv_id or sorted(p.links.values())) for p in Workspace(readme.parent).load_papers().values()
+    )
+    assert links == [
+        "2601.00017",
+        "['https://aclanthology.org/2026.demo.7/', 'https://github.com/gamma/bench']",
+        "['https://alphaeval.example.org/']",
+        "['https://betaeval.example.org/']",
+    ]
+    _round_trip(tmp_path, "categories2", CATEGORY_ROWS)
+
+
+SAME_NAME_REPOS = """# Awesome Repos
+
+## Toolkits
+
+- [Evaltool Kit](https://github.com/alpha/evaltool) - scores answers.
+- [Evaltool Kit](https://github.com/beta/evaltool) - another one, same name.
+"""
+
+
+def test_one_title_with_links_in_common_to_none_is_two_papers(tmp_path: Path) -> None:
+    """Two entries with one title, no paper or project link and no link in common (two repositories
+    of one name) are two papers, each with its own link, not one paper holding both."""
+    readme = _copy(tmp_path / "repos", None, SAME_NAME_REPOS)
+    assert adopt(readme, in_place=True).papers == 2
+    links = sorted(tuple(p.links.values()) for p in Workspace(readme.parent).load_papers().values())
+    assert links == [("https://github.com/alpha/evaltool",), ("https://github.com/beta/evaltool",)]
 
 
 def test_a_table_right_under_the_title_is_the_lists_section(tmp_path: Path) -> None:

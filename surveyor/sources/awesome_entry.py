@@ -89,11 +89,15 @@ class Facts:
 @lru_cache(maxsize=1)
 def reader_version() -> str:
     """A digest of the code that reads an entry (this module, the link, venue and text helpers, the
-    Markdown parser's version, Python's): facts remembered under another version are read afresh."""
+    Markdown parser's and its linkify's versions, Python's): facts remembered under another version
+    are read afresh."""
+    import linkify_it
+
     from .. import text
     from . import links, venue
 
-    digest = hashlib.sha256(f"{sys.version}|{markdown_it.__version__}".encode())
+    versions = f"{sys.version}|{markdown_it.__version__}|{linkify_it.__version__}"
+    digest = hashlib.sha256(versions.encode())
     for module in (sys.modules[__name__], links, venue, text):
         digest.update(Path(str(module.__file__)).read_bytes())
     return digest.hexdigest()[:16]
@@ -347,11 +351,26 @@ def read_item(markdown: str) -> Facts:
 
 _COLUMNS = {
     "title": ("title", "paper", "article", "publication title", "work"),
-    "name": ("name", "model", "method", "acronym", "abbr", "short", "nickname", "dataset", "benchmark"),
+    "name": (
+        "name",
+        "model",
+        "method",
+        "acronym",
+        "abbr",
+        "short",
+        "nickname",
+        "dataset",
+        "benchmark",
+        "framework",
+        "system",
+        "tool",
+        "library",
+    ),
     "venue": ("venue", "conference", "conf", "pub", "journal", "published", "where", "source"),
     "date": ("date", "year", "time", "published", "pub"),
     "code": ("code", "github", "repo", "implementation"),
     "authors": ("author",),
+    "category": ("category", "categories", "type", "kind", "topic", "tag", "area", "domain", "modality"),
 }
 
 
@@ -374,18 +393,32 @@ def _columns(header: tuple[str, ...]) -> dict[str, int]:
     return columns(list(header))
 
 
+def _title_cell(parsed: list[list[Unit]], roles: dict[str, int]) -> Facts:
+    """The facts of the cell the row's title comes from: the title column's, else the first cell
+    with a title that is neither the name column (a name is the title only when no other cell has
+    one) nor a category column (`Tool`, `Benchmark`: the same few words on many rows, tried last)."""
+    category = roles.get("category")
+    first = [roles.get("title"), roles.get("name"), 0]
+    order = [i for i in first if i is not None and i < len(parsed) and i != category]
+    order += [i for i in range(len(parsed)) if i not in order and i != category]
+    named: Facts | None = None
+    for i in order:
+        facts = read_units(parsed[i])
+        if facts.title and i != roles.get("name"):
+            return facts
+        if facts.title and named is None:
+            named = facts
+    if named is None and category is not None and category < len(parsed):
+        named = read_units(parsed[category])
+    return named or Facts()
+
+
 def read_row(cells: list[str], header: list[str]) -> Facts:
     """The facts of a table row: the title from the title column (else the first cell that names
     a paper), the links from every cell, venue, date, name and authors from their columns."""
     roles = _columns(tuple(header))
     parsed = [units(c) for c in cells]
-    order = [i for i in (roles.get("title"), roles.get("name"), 0) if i is not None and i < len(cells)]
-    order += [i for i in range(len(cells)) if i not in order]
-    facts = Facts()
-    for i in order:
-        facts = read_units(parsed[i])
-        if facts.title and i != roles.get("name"):
-            break
+    facts = _title_cell(parsed, roles)
     every = [u for us in parsed for u in us]
     facts.all_links = [u.link for u in every if u.link is not None]
     facts.links, facts.arxiv, facts.doi = {}, None, None

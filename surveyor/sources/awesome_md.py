@@ -201,10 +201,15 @@ def _walked(text: str, tokens: list[Token], file: str, memory: Remembered | None
 
 
 def _unlinked_lists_are_prose(doc: Doc) -> None:
-    """Lists in a section where no list item has a link (`1. Bypass the need for ...`, `- May
-    retrieve ...`) are prose: their items name no papers. An unlinked item among linked ones
-    (a paper without a preprint) still does."""
-    linked = {id(e.section) for e in doc.items if e.kind == "item" and e.facts and e.facts.all_links}
+    """Lists in a section where no list item has a link or names a venue (`1. Bypass the need for
+    ...`, `- May retrieve ...`) are prose: their items name no papers. An unlinked item among linked
+    ones (a paper without a preprint), or in a section of titles with venues (`- Deep Residual
+    Learning, CVPR 2016`), still does."""
+    linked = {
+        id(e.section)
+        for e in doc.items
+        if e.kind == "item" and e.facts and (e.facts.all_links or e.facts.venue)
+    }
     for entry in doc.items:
         if entry.kind == "item" and entry.paper is not None and id(entry.section) not in linked:
             entry.paper = None
