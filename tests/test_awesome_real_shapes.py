@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_awesome_lists import _adopted, _copy, check_additions
+from test_awesome_lists import _adopted, _copy, add_machine_labels, check_additions
 
 from surveyor.adopt import adopt
+from surveyor.models import Paper
 from surveyor.pipeline import export
 from surveyor.sources.awesome_md import read
 from surveyor.store import Workspace
@@ -128,14 +129,21 @@ TITLES_WITH_VENUES = """# Awesome Classics
 
 - Deep Residual Learning for Image Recognition, CVPR 2016.
 - Attention Is All You Need, NeurIPS 2017.
+
+## Classics Without Venues
+
+- Learning Long Horizons From Few Steps. *Ann Author and Bo Writer*
+- *Cy Writer, Di Author*. Planning Far Ahead With Small Models.
 """
 
 
-def test_a_list_of_titles_with_venues_and_no_links_is_papers() -> None:
+def test_a_list_of_titles_with_venues_or_authors_and_no_links_is_papers() -> None:
     doc = read(TITLES_WITH_VENUES, "README.md")
     assert [(e.paper.title, e.paper.venue, e.paper.year) for e in doc.items if e.paper] == [
         ("Deep Residual Learning for Image Recognition", "CVPR", 2016),
         ("Attention Is All You Need", "NeurIPS", 2017),
+        ("Learning Long Horizons From Few Steps", None, None),
+        ("Planning Far Ahead With Small Models", None, None),
     ]
 
 
@@ -193,6 +201,68 @@ def test_one_title_with_links_in_common_to_none_is_two_papers(tmp_path: Path) ->
     assert adopt(readme, in_place=True).papers == 2
     links = sorted(tuple(p.links.values()) for p in Workspace(readme.parent).load_papers().values())
     assert links == [("https://github.com/alpha/evaltool",), ("https://github.com/beta/evaltool",)]
+
+
+PROMO = """# Awesome Promo
+
+## Our Works
+
+🔥🔥🔥 **Theta: A Survey Of Evaluation**
+
+<p align="center">
+    <img src="./images/theta.jpg" width="60%">
+</p>
+
+<font size=7><div align='center' > [[🍎 Project Page](https://theta.example.org/)] LINK </div></font>
+
+## Papers
+
+- [Iota: Planning Over Graphs](https://arxiv.org/abs/2601.00019)
+- [Kappa Toolkit](./docs/kappa.md) - a page of this repository.
+""".replace("LINK", "[[📖 arXiv Paper](https://arxiv.org/pdf/2601.00018)]")
+
+
+def test_a_paper_named_only_by_generic_link_texts_is_kept_and_local_links_are_reported(
+    tmp_path: Path,
+) -> None:
+    """A paragraph whose links are all labels (`[[📖 arXiv Paper](...)]`) still names its paper by
+    its arXiv id (it was dropped without a word); an item linking only a file of the repository is
+    reported with its line, not dropped silently."""
+    doc = read(PROMO, "README.md")
+    assert [e.paper.arxiv_id for e in doc.items if e.paper] == ["2601.00018", "2601.00019"]
+    assert [(s.line, "files of the repository" in s.reason) for s in doc.skipped] == [(16, True)]
+    _round_trip(tmp_path, "promo", PROMO)
+
+
+PREPRINT_VENUES = """# Awesome Venues
+
+## Models
+
+| Title | Venue | Date |
+|---|---|---|
+| [Lambda: Long Context Models](https://arxiv.org/abs/2601.00020) | arXiv | 2026-01-05 |
+| [Mu: Memory For Agents](https://arxiv.org/abs/2601.00021) | arXiv | 2026-01-02 |
+"""
+
+
+def test_a_new_paper_with_a_venue_is_not_written_as_arxiv(tmp_path: Path) -> None:
+    """Where the section's entries say `arXiv` (their venue, none yet), a new paper published at a
+    venue gets its venue there, not a copy of `arXiv`."""
+    readme = _copy(tmp_path / "venues", None, PREPRINT_VENUES)
+    adopt(readme, in_place=True)
+    ws = Workspace(readme.parent)
+    node = next(n.id for n in ws.taxonomy.iter_nodes())
+    paper = Paper(
+        id="t-nu-paper",
+        title="Nu: Planning With Sparse Rewards",
+        venue="ICLR",
+        year=2025,
+        links={"paper": "https://openreview.net/forum?id=nu2025"},
+    )
+    add_machine_labels(ws, node, [paper])
+    export(ws, "awesome")
+    added = [ln for ln in readme.read_text().splitlines() if "Nu: Planning" in ln]
+    assert len(added) == 1 and "| ICLR |" in added[0] and "arXiv" not in added[0], added
 
 
 def test_a_table_right_under_the_title_is_the_lists_section(tmp_path: Path) -> None:

@@ -178,7 +178,7 @@ def field_spans(raw: str, facts: Facts) -> tuple[list[Span], Span] | None:
         if found:
             spans.append(Span(*found, kind))
     masked = "".join(" " if any(s.start <= i < s.end for s in spans) else c for i, c in enumerate(raw))
-    venue = venue_span(masked)
+    venue = venue_span(masked) or _preprint_span(masked)
     if venue:
         lead = _PROCEEDINGS.search(masked[max(0, venue[0] - 80) : venue[0]])
         start = venue[0] - (len(lead.group(0)) if lead else 0)
@@ -229,6 +229,16 @@ def _date_like(shape: str, paper: Paper) -> str:
         return f"{value:0{len(t)}d}"
 
     return re.sub(r"[A-Za-z]+\.?|\d+", token, shape)
+
+
+_PREPRINT = re.compile(r"(?<![\w/.])(?:arxiv|preprint)(?![\w/.])", re.I)
+
+
+def _preprint_span(masked: str) -> tuple[int, int] | None:
+    """Where an example names no venue but says `arXiv` or `Preprint` (a Venue cell, `arXiv 2024`):
+    that is its venue, so a new paper's own venue goes there."""
+    m = _PREPRINT.search(masked)
+    return (m.start(), m.end()) if m else None
 
 
 def _venue_like(text: str, paper: Paper) -> str:

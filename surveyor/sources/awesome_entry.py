@@ -180,6 +180,7 @@ def _words(text: str) -> int:
 
 def _tidy(title: str) -> str:
     title = clean_space(title).strip(" \t,;:|-–—•·")
+    title = title[2:].lstrip() if title.startswith(". ") else title  # `*Ann Lee*. Title`: the rest
     title = title.removesuffix(".") if not title.endswith("..") else title
     if len(title) > 1 and title[0] in "\"“'‘" and title[-1] in "\"”'’":
         title = title[1:-1]

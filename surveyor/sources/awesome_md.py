@@ -42,6 +42,7 @@ _HTML_HEADING = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1\s*>", re.I)
 _COMMENT = re.compile(r"<!--(?:[^-]|-(?!->))*-->")
 _TAGS = re.compile(r"<[^<>]*>")
 _BAD = re.compile("[\x00\ud800-\udfff\ufffe\uffff]")
+_LOCAL = "links only to files of the repository (or a malformed link): not read as a paper"
 _SCORE = re.compile(r"^\s*[<>~±]?\s*\d+(\.\d+|(\.\d+)?\s*%)\s*$")
 
 
@@ -201,14 +202,14 @@ def _walked(text: str, tokens: list[Token], file: str, memory: Remembered | None
 
 
 def _unlinked_lists_are_prose(doc: Doc) -> None:
-    """Lists in a section where no list item has a link or names a venue (`1. Bypass the need for
-    ...`, `- May retrieve ...`) are prose: their items name no papers. An unlinked item among linked
-    ones (a paper without a preprint), or in a section of titles with venues (`- Deep Residual
-    Learning, CVPR 2016`), still does."""
+    """Lists in a section where no list item has a link, names a venue or lists authors (`1. Bypass
+    the need for ...`, `- May retrieve ...`) are prose: their items name no papers. An unlinked item
+    among linked ones (a paper without a preprint), or in a section of titles with venues (`- Deep
+    Residual Learning, CVPR 2016`) or authors, still does."""
     linked = {
         id(e.section)
         for e in doc.items
-        if e.kind == "item" and e.facts and (e.facts.all_links or e.facts.venue)
+        if e.kind == "item" and e.facts and (e.facts.all_links or e.facts.venue or e.facts.authors)
     }
     for entry in doc.items:
         if entry.kind == "item" and entry.paper is not None and id(entry.section) not in linked:
@@ -336,7 +337,8 @@ class _Walker:
     def paragraph(self, content: str, span: list[int]) -> None:
         facts = _facts(content) if self.section and not self.section.skip and "](" in content else None
         papers = facts and any(lk.kind in ("arxiv", "doi", "paper") for lk in facts.all_links)
-        if facts and facts.title and (papers or (span[1] - span[0] <= 6 and _links_in([content]))):
+        named = facts and (facts.title or facts.arxiv or facts.doi)  # `[[📖 arXiv Paper](...)]` alone
+        if named and (papers or (span[1] - span[0] <= 6 and _links_in([content]))):
             if self.last_kind != "paragraph":
                 self.block += 1
             self.entry("paragraph", span[0], span[1], content, self.block, 0, "")
@@ -375,6 +377,8 @@ class _Walker:
         links = facts.all_links
         if links and all(lk.kind == "anchor" for lk in links):
             self.doc.items.pop()  # a contents entry or a link to another part of the list
+            if not all(lk.href.startswith("#") for lk in links):  # or a file of the repository,
+                self.doc.skipped.append(Skip(start + 1, _LOCAL))  # or a link that is not one
             return
         item.facts = facts
         self.doc.read += 1
