@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
+from collections.abc import Iterable
 from contextlib import closing
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -220,10 +221,11 @@ def absorb(old: Paper, new: Paper, sources: bool = True) -> Paper:
     return Paper.model_validate(data)
 
 
-def listed_at(rel: str, entries: list[Entry]) -> list[Source]:
-    """Where a paper with these entries sits in the list `rel`: one source per section."""
-    sections = {" > ".join(e.section.path) for e in entries}
-    return [Source(file=rel, format=FORMAT, section=name) for name in sorted(sections)]
+def listed_at(rel: str, sections: Iterable[tuple[str, ...]]) -> list[Source]:
+    """Where a paper with entries in these sections (heading paths) sits in the list `rel`: one
+    source per section."""
+    names = {" > ".join(path) for path in sections}
+    return [Source(file=rel, format=FORMAT, section=name) for name in sorted(names)]
 
 
 def placed_at(paper: Paper, rel: str, fresh: list[Source]) -> Paper:
@@ -256,7 +258,8 @@ def match(doc: Doc, papers: dict[str, Paper], rel: str) -> Listing:
             listing.papers[pid] = absorb(listing.papers[pid], entry.paper, sources=False)
         listing.ids[n] = pid
     for pid, entries in listing.entries_of().items():
-        listing.papers[pid] = placed_at(listing.papers[pid], rel, listed_at(rel, entries))
+        fresh = listed_at(rel, (e.section.path for e in entries))
+        listing.papers[pid] = placed_at(listing.papers[pid], rel, fresh)
     return listing
 
 
@@ -419,8 +422,7 @@ def export_list(ws: Workspace, target: Path) -> list[tuple[Path, bool]]:
     if changed and target.resolve() == list_file(ws):  # where the entries written now sit (a later
         rel = ws.rel(target.resolve())  # deletion of one is a person's), and what the new ones say
         for pid, sections in edit.sections.items():
-            fresh = [Source(file=rel, format=FORMAT, section=" > ".join(path)) for path in sorted(sections)]
-            papers[pid] = placed_at(papers[pid], rel, fresh)
+            papers[pid] = placed_at(papers[pid], rel, listed_at(rel, sections))
         for pid, (entry, near) in edit.written.items():
             listed = read_written(report.listing.doc, entry, near, rel)
             if listed is not None and Matcher({pid: papers[pid]}).find(listed) == pid:

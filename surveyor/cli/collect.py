@@ -15,6 +15,7 @@ from .reports import enrich_lines, import_lines
 
 if TYPE_CHECKING:
     from ..arxiv_fetch import FetchReport
+    from ..models import Paper
 
 app = typer.Typer()
 
@@ -161,12 +162,7 @@ def resolve(
 
     ws = open_workspace(workspace)
     if undo:
-        paper = unresolve(ws, undo)
-        emit(
-            {"undone": paper},
-            as_json,
-            lambda: [f"undone: {paper.id} ({paper.display_title[:60]}) has no arXiv id again"],
-        )
+        _undone(unresolve(ws, undo), "has no arXiv id again", as_json)
         return
     decided = run_resolve(ws, limit=limit)
 
@@ -211,12 +207,7 @@ def enrich(
 
     ws = open_workspace(workspace)
     if undo:
-        paper = run_undo(ws, undo)
-        emit(
-            {"undone": paper},
-            as_json,
-            lambda: [f"undone: {paper.id} ({paper.display_title[:60]}) is as it was before enrichment"],
-        )
+        _undone(run_undo(ws, undo), "is as it was before enrichment", as_json)
         return
     with progress("enriching") as tick:
         report = run_enrich(ws, papers, every=every, refresh=refresh, progress=count_only(tick))
@@ -242,3 +233,8 @@ def unmerge(
             f"split: {kept.id} ({kept.display_title[:50]}) and {restored.id} ({restored.display_title[:50]})"
         ],
     )
+
+
+def _undone(paper: Paper, state: str, as_json: bool) -> None:
+    """Report a paper put back by `--undo` (`state`: what it is now)."""
+    emit({"undone": paper}, as_json, lambda: [f"undone: {paper.id} ({paper.display_title[:60]}) {state}"])
